@@ -1,0 +1,1 @@
+"""The Litestar HTTP API: controllers, schemas, problem-details errors."""

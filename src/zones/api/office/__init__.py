@@ -1,0 +1,1 @@
+"""Read endpoints for the office: sites, floors, zones, desks and rooms."""

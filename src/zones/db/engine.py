@@ -1,0 +1,104 @@
+"""Async engines for SQLite and PostgreSQL, configured for concurrent use."""
+
+from __future__ import annotations
+
+from collections.abc import AsyncIterator
+from contextlib import asynccontextmanager
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Any
+
+from sqlalchemy import event, make_url
+from sqlalchemy.ext.asyncio import AsyncEngine, AsyncSession, async_sessionmaker, create_async_engine
+
+from zones.settings import normalise_database_url
+
+# Execution option that marks a transaction as a writer; on SQLite it starts with BEGIN IMMEDIATE.
+WRITE_OPTION = "zones_write"
+SQLITE_BUSY_TIMEOUT_MS = 10_000
+
+
+def _configure_sqlite(engine: AsyncEngine) -> None:
+    """WAL, a busy timeout, foreign keys on, and writers that take the lock up front.
+
+    A deferred transaction that reads and then writes fails at once with "database is locked"
+    when another writer got in between, ignoring the busy timeout. Writers therefore start with
+    BEGIN IMMEDIATE; readers stay deferred so WAL lets them run beside a writer.
+    """
+
+    @event.listens_for(engine.sync_engine, "connect")
+    def _on_connect(dbapi_connection: Any, _record: Any) -> None:
+        # Let SQLAlchemy, not the driver, decide when transactions begin.
+        dbapi_connection.isolation_level = None
+        cursor = dbapi_connection.cursor()
+        cursor.execute("PRAGMA journal_mode=WAL")
+        cursor.execute(f"PRAGMA busy_timeout={SQLITE_BUSY_TIMEOUT_MS}")
+        cursor.execute("PRAGMA foreign_keys=ON")
+        cursor.execute("PRAGMA synchronous=NORMAL")
+        cursor.close()
+
+    @event.listens_for(engine.sync_engine, "begin")
+    def _on_begin(connection: Any) -> None:
+        immediate = connection.get_execution_options().get(WRITE_OPTION, False)
+        connection.exec_driver_sql("BEGIN IMMEDIATE" if immediate else "BEGIN")
+
+
+def create_engine(url: str, **kwargs: Any) -> AsyncEngine:
+    """Create the async engine for a Zones database URL, creating SQLite's folder if needed."""
+    url = normalise_database_url(url)
+    parsed = make_url(url)
+    if parsed.get_backend_name() == "sqlite":
+        if parsed.database and parsed.database != ":memory:":
+            Path(parsed.database).expanduser().parent.mkdir(parents=True, exist_ok=True)
+        engine = create_async_engine(url, **kwargs)
+        _configure_sqlite(engine)
+        return engine
+    kwargs.setdefault("pool_pre_ping", True)
+    return create_async_engine(url, **kwargs)
+
+
+@dataclass
+class Database:
+    """One database: its engine and the sessions that read from and write to it."""
+
+    engine: AsyncEngine
+
+    def __post_init__(self) -> None:
+        self.sessionmaker = async_sessionmaker(self.engine, expire_on_commit=False)
+
+    @property
+    def dialect(self) -> str:
+        """`sqlite` or `postgresql`."""
+        return self.engine.dialect.name
+
+    @asynccontextmanager
+    async def read_session(self) -> AsyncIterator[AsyncSession]:
+        """A session for reading; anything it changes is rolled back."""
+        async with self.sessionmaker() as session:
+            yield session
+
+    @asynccontextmanager
+    async def write_session(self) -> AsyncIterator[AsyncSession]:
+        """A session whose transaction holds the write lock and commits only if the block succeeds."""
+        async with self.sessionmaker() as session:
+            await mark_as_writer(session)
+            try:
+                yield session
+                await session.commit()
+            except BaseException:
+                await session.rollback()
+                raise
+
+    async def dispose(self) -> None:
+        """Close every pooled connection."""
+        await self.engine.dispose()
+
+
+async def mark_as_writer(session: AsyncSession) -> None:
+    """Begin the session's transaction as a writer (BEGIN IMMEDIATE on SQLite)."""
+    await session.connection(execution_options={WRITE_OPTION: True})
+
+
+def create_database(url: str, **kwargs: Any) -> Database:
+    """A `Database` for the URL."""
+    return Database(create_engine(url, **kwargs))

@@ -1,0 +1,1 @@
+"""Alembic migrations: the only way Zones creates or changes its schema."""

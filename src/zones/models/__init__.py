@@ -1,0 +1,41 @@
+"""The office model: sites, floors, zones, desks, rooms, people, teams and policies.
+
+One model per module, all re-exported here so `from zones.models import Desk` works and
+Alembic sees every table through `Base.metadata`.
+"""
+
+from advanced_alchemy.base import orm_registry
+
+from zones.models.base import Base
+from zones.models.desk import Desk
+from zones.models.employee import Employee, Role
+from zones.models.floor import Floor
+from zones.models.neighbourhood import Neighbourhood
+from zones.models.policy import Policy, PolicyThreshold, ThresholdDirection
+from zones.models.room import Room
+from zones.models.site import Site, Weekday
+from zones.models.team import Team, TeamKind, team_membership
+from zones.models.zone import Activity, Zone
+
+metadata = orm_registry.metadata
+
+__all__ = (
+    "Activity",
+    "Base",
+    "Desk",
+    "Employee",
+    "Floor",
+    "Neighbourhood",
+    "Policy",
+    "PolicyThreshold",
+    "Role",
+    "Room",
+    "Site",
+    "Team",
+    "TeamKind",
+    "ThresholdDirection",
+    "Weekday",
+    "Zone",
+    "metadata",
+    "team_membership",
+)

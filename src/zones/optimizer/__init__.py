@@ -1,0 +1,1 @@
+"""Optimisers: CP-SAT planning models, baselines and densification analysis."""

@@ -1,0 +1,1 @@
+"""Staff and teams: importing people from HR's CSV exports."""
