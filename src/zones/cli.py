@@ -167,8 +167,8 @@ def office_load(ctx: click.Context, file: Path, policy_file: Path | None) -> Non
 
 def _load_office(settings: Settings, file: Path, policy_file: Path | None = None) -> LoadReport:
     try:
-        office_spec = load_office_file(file)
         defaults = load_policy_file(policy_file or default_policy_file())
+        office_spec = load_office_file(file, defaults)
     except ConfigError as error:
         for line in error.lines:
             err.print(f"[bold red]error:[/] {line}", highlight=False, soft_wrap=True)
@@ -219,9 +219,15 @@ def office_show(ctx: click.Context, site_key: str | None, as_json: bool) -> None
 def _print_summary(summary: SiteSummary) -> None:
     table = Table(title=f"{summary.name} ({summary.key}, {summary.timezone})", title_justify="left")
     for column, justify in (
-        ("Floor", "left"), ("Zone", "left"), ("Activity", "left"), ("Desks", "right"),
-        ("Rooms (seats)", "right"), ("Area m²", "right"), ("Ceiling m", "right"),
-        ("m²/desk", "right"), ("m³/desk", "right"),
+        ("Floor", "left"),
+        ("Zone", "left"),
+        ("Activity", "left"),
+        ("Desks", "right"),
+        ("Rooms (seats)", "right"),
+        ("Area m²", "right"),
+        ("Ceiling m", "right"),
+        ("m²/desk", "right"),
+        ("m³/desk", "right"),
     ):
         table.add_column(column, justify=justify)  # type: ignore[arg-type]
     for floor in summary.floors:
@@ -239,8 +245,15 @@ def _print_summary(summary: SiteSummary) -> None:
             )
         table.add_section()
     table.add_row(
-        "Total", "", "", str(summary.desks),
-        f"{summary.rooms} ({summary.room_seats})", f"{summary.area_m2:.0f}", "", "", "",
+        "Total",
+        "",
+        "",
+        str(summary.desks),
+        f"{summary.rooms} ({summary.room_seats})",
+        f"{summary.area_m2:.0f}",
+        "",
+        "",
+        "",
         style="bold",
     )
     out.print(table)
@@ -298,8 +311,13 @@ def _import_staff(settings: Settings, file: Path, skip_invalid: bool = False) ->
         if report.rejected and not skip_invalid:
             return report
         with Progress(
-            TextColumn("importing staff"), BarColumn(), MofNCompleteColumn(), TimeElapsedColumn(),
-            console=err, transient=True, disable=len(report.accepted) < 1000,
+            TextColumn("importing staff"),
+            BarColumn(),
+            MofNCompleteColumn(),
+            TimeElapsedColumn(),
+            console=err,
+            transient=True,
+            disable=len(report.accepted) < 1000,
         ) as progress:
             task = progress.add_task("staff", total=len(report.accepted))
 
@@ -341,8 +359,9 @@ def _serve(settings: Settings, host: str, port: int, reload: bool = False) -> No
     # The app factory reads settings from the environment, also in reloaded worker processes.
     os.environ["ZONES_DATABASE_URL"] = settings.database_url
     out.print(f"Zones {__version__} on http://{host}:{port}  (API docs: http://{host}:{port}/schema)")
-    uvicorn.run("zones.api.app:create_app", factory=True, host=host, port=port, reload=reload,
-                log_level="info")
+    uvicorn.run(
+        "zones.api.app:create_app", factory=True, host=host, port=port, reload=reload, log_level="info"
+    )
 
 
 @main.command()
@@ -361,6 +380,7 @@ def demo(ctx: click.Context, host: str | None, port: int | None, no_serve: bool)
         out.print(line, highlight=False)
     if not report.written:
         sys.exit(2)
+
     async def summaries(database: Database) -> list[Any]:
         async with database.read_session() as session:
             ids = list(await session.scalars(select(Site.id).where(Site.key == "kff-cph")))

@@ -41,9 +41,7 @@ class Settings:
 
     def __post_init__(self) -> None:
         if not self.database_url:
-            object.__setattr__(
-                self, "database_url", f"sqlite+aiosqlite:///{self.data_dir / 'zones.db'}"
-            )
+            object.__setattr__(self, "database_url", f"sqlite+aiosqlite:///{self.data_dir / 'zones.db'}")
         object.__setattr__(self, "database_url", normalise_database_url(self.database_url))
 
     @classmethod

@@ -62,6 +62,7 @@ def create_app(settings: Settings | None = None, database: Database | None = Non
             root={"level": "DEBUG" if settings.debug else "INFO", "handlers": ["queue_listener"]},
             log_exceptions="always" if settings.debug else "debug",
         ),
+        on_shutdown=[database.dispose],
         debug=settings.debug,
         state=State({"database": database, "settings": settings}),
     )

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import msgspec
 from litestar import Controller, MediaType, Response, get
+from litestar.di import NamedDependency
 from sqlalchemy import text
 from sqlalchemy.exc import SQLAlchemyError
 from sqlalchemy.ext.asyncio import AsyncSession
@@ -30,7 +31,7 @@ class HealthController(Controller):
     tags = ["Health"]
 
     @get(operation_id="getHealth", summary="Service and database health", exclude_from_auth=True)
-    async def health(self, db_session: AsyncSession) -> Response[Health]:
+    async def health(self, db_session: NamedDependency[AsyncSession]) -> Response[Health]:
         expected = head_revision()
         try:
             revision = (await db_session.execute(text("SELECT version_num FROM alembic_version"))).scalar()
@@ -40,7 +41,7 @@ class HealthController(Controller):
         body = Health(
             status="ok" if ok else "degraded",
             version=__version__,
-            database=db_session.bind.dialect.name,
+            database=db_session.get_bind().dialect.name,
             schema_revision=revision,
             expected_revision=expected,
         )

@@ -11,7 +11,11 @@ from advanced_alchemy.exceptions import DuplicateKeyError, IntegrityError, NotFo
 from litestar import MediaType, Request, Response
 from litestar.exceptions import HTTPException, ValidationException
 from litestar.openapi.datastructures import ResponseSpec
-from litestar.plugins.problem_details import ProblemDetailsConfig, ProblemDetailsException, ProblemDetailsPlugin
+from litestar.plugins.problem_details import (
+    ProblemDetailsConfig,
+    ProblemDetailsException,
+    ProblemDetailsPlugin,
+)
 
 logger = logging.getLogger("zones.api")
 
@@ -48,7 +52,11 @@ def _from_http_exception(exc: HTTPException) -> ProblemDetailsException:
     extra: dict[str, Any] = {}
     if isinstance(exc, ValidationException) and isinstance(exc.extra, list):
         extra["invalid-params"] = [
-            {"name": item.get("key") or "body", "reason": item.get("message", ""), "source": item.get("source")}
+            {
+                "name": item.get("key") or "body",
+                "reason": item.get("message", ""),
+                "source": item.get("source"),
+            }
             for item in exc.extra
             if isinstance(item, dict)
         ]
@@ -72,8 +80,12 @@ def _from_conflict(exc: IntegrityError) -> ProblemDetailsException:
 
 def _internal_error(request: Request[Any, Any, Any], exc: Exception) -> Response[Any]:
     logger.exception("unhandled error on %s %s", request.method, request.url.path, exc_info=exc)
-    body = {"type": "about:blank", "title": "Internal Server Error", "status": 500,
-            "detail": "Something went wrong on our side; the error has been logged."}
+    body = {
+        "type": "about:blank",
+        "title": "Internal Server Error",
+        "status": 500,
+        "detail": "Something went wrong on our side; the error has been logged.",
+    }
     return Response(body, status_code=500, media_type=PROBLEM_MEDIA_TYPE)
 
 

@@ -42,6 +42,4 @@ def head_revision() -> str:
 async def current_revision(engine: AsyncEngine) -> str | None:
     """The revision the database is at, or None for an empty database."""
     async with engine.connect() as connection:
-        return await connection.run_sync(
-            lambda sync: MigrationContext.configure(sync).get_current_revision()
-        )
+        return await connection.run_sync(lambda sync: MigrationContext.configure(sync).get_current_revision())

@@ -21,7 +21,9 @@ class Desk(Base):
     __table_args__ = (
         UniqueConstraint("site_id", "code", name="uq_desk_site_code"),
         ForeignKeyConstraint(
-            ["zone_id", "site_id"], ["zone.id", "zone.site_id"], ondelete="CASCADE",
+            ["zone_id", "site_id"],
+            ["zone.id", "zone.site_id"],
+            ondelete="CASCADE",
             name="fk_desk_zone_same_site",
         ),
     )

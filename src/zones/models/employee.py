@@ -32,17 +32,13 @@ class Employee(Base):
 
     __tablename__ = "employee"
     __table_args__ = (
-        CheckConstraint(
-            "contracted_share > 0 AND contracted_share <= 1", name="contracted_share_in_range"
-        ),
+        CheckConstraint("contracted_share > 0 AND contracted_share <= 1", name="contracted_share_in_range"),
     )
 
     email: Mapped[str] = mapped_column(String(320))
     name: Mapped[str] = mapped_column(String(200))
     role: Mapped[Role] = mapped_column(enum_column(Role), default=Role.EMPLOYEE)
-    home_site_id: Mapped[UUID | None] = mapped_column(
-        ForeignKey("site.id", ondelete="SET NULL"), index=True
-    )
+    home_site_id: Mapped[UUID | None] = mapped_column(ForeignKey("site.id", ondelete="SET NULL"), index=True)
     contracted_share: Mapped[float] = mapped_column(Float(), default=1.0)
     """Share of a full working week the person is contracted for (0.8 = four days of five)."""
     needs: Mapped[list[str]] = mapped_column(json_list(), default=list)

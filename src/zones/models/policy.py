@@ -46,7 +46,9 @@ class Policy(Base):
 
     site: Mapped[Site] = relationship(back_populates="policy", lazy="raise")
     thresholds: Mapped[list[PolicyThreshold]] = relationship(
-        back_populates="policy", cascade="all, delete-orphan", order_by="PolicyThreshold.metric",
+        back_populates="policy",
+        cascade="all, delete-orphan",
+        order_by="PolicyThreshold.metric",
         lazy="raise",
     )
 

@@ -21,7 +21,9 @@ class Room(Base):
     __table_args__ = (
         UniqueConstraint("site_id", "code", name="uq_room_site_code"),
         ForeignKeyConstraint(
-            ["zone_id", "site_id"], ["zone.id", "zone.site_id"], ondelete="CASCADE",
+            ["zone_id", "site_id"],
+            ["zone.id", "zone.site_id"],
+            ondelete="CASCADE",
             name="fk_room_zone_same_site",
         ),
         CheckConstraint("capacity > 0", name="capacity_positive"),

@@ -36,7 +36,9 @@ class Zone(Base):
         UniqueConstraint("site_id", "key", name="uq_zone_site_key"),
         UniqueConstraint("id", "site_id", name="uq_zone_id_site"),
         ForeignKeyConstraint(
-            ["floor_id", "site_id"], ["floor.id", "floor.site_id"], ondelete="CASCADE",
+            ["floor_id", "site_id"],
+            ["floor.id", "floor.site_id"],
+            ondelete="CASCADE",
             name="fk_zone_floor_same_site",
         ),
         CheckConstraint("area_m2 > 0", name="area_positive"),

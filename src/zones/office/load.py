@@ -98,7 +98,8 @@ async def load_office(session: AsyncSession, office: OfficeSpec, defaults: Polic
 
     neighbourhoods = _Sync(report, "neighbourhoods", {n.key: n for n in site.neighbourhoods})
     site.neighbourhoods = [
-        neighbourhoods.upsert(n.key, Neighbourhood, {"key": n.key, "name": n.name}) for n in office.neighbourhoods
+        neighbourhoods.upsert(n.key, Neighbourhood, {"key": n.key, "name": n.name})
+        for n in office.neighbourhoods
     ]
     neighbourhoods.unused()
     await session.flush()  # neighbourhood ids are needed by zones and teams
@@ -114,8 +115,12 @@ async def load_office(session: AsyncSession, office: OfficeSpec, defaults: Polic
         floor = floors.upsert(
             floor_spec.level,
             Floor,
-            {"level": floor_spec.level, "name": floor_spec.name, "width_m": floor_spec.width_m,
-             "depth_m": floor_spec.depth_m},
+            {
+                "level": floor_spec.level,
+                "name": floor_spec.name,
+                "width_m": floor_spec.width_m,
+                "depth_m": floor_spec.depth_m,
+            },
         )
         new_zones = []
         for zone_spec in floor_spec.zones:
@@ -141,8 +146,13 @@ async def load_office(session: AsyncSession, office: OfficeSpec, defaults: Polic
                 desks.upsert(
                     d.code,
                     Desk,
-                    {"code": d.code, "x_m": d.x, "y_m": d.y, "attributes": list(d.attributes),
-                     "bookable": d.bookable},
+                    {
+                        "code": d.code,
+                        "x_m": d.x,
+                        "y_m": d.y,
+                        "attributes": list(d.attributes),
+                        "bookable": d.bookable,
+                    },
                 )
                 for d in zone_spec.desks
             ]
@@ -150,8 +160,13 @@ async def load_office(session: AsyncSession, office: OfficeSpec, defaults: Polic
                 rooms.upsert(
                     r.code,
                     Room,
-                    {"code": r.code, "name": r.name, "capacity": r.capacity,
-                     "attributes": list(r.attributes), "bookable": r.bookable},
+                    {
+                        "code": r.code,
+                        "name": r.name,
+                        "capacity": r.capacity,
+                        "attributes": list(r.attributes),
+                        "bookable": r.bookable,
+                    },
                 )
                 for r in zone_spec.rooms
             ]
@@ -210,7 +225,9 @@ async def _sync_teams(
         session.add(team)
 
 
-async def _sync_policy(session: AsyncSession, site: Site, policy: EffectivePolicy, report: LoadReport) -> None:
+async def _sync_policy(
+    session: AsyncSession, site: Site, policy: EffectivePolicy, report: LoadReport
+) -> None:
     values = {
         "attendance_min_share": policy.attendance_min_share,
         "attendance_max_share": policy.attendance_max_share,

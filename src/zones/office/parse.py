@@ -61,11 +61,13 @@ def decode(document: dict[str, Any], spec_type: type[SpecT], source: str) -> Spe
         raise ConfigError(source, [_explain(str(error), spec_type)]) from error
 
 
-def load_office_file(path: Path) -> OfficeSpec:
-    """Read and fully validate an office file."""
+def load_office_file(path: Path, defaults: PolicySpec | None = None) -> OfficeSpec:
+    """Read and fully validate an office file (and its policy merged onto `defaults`, if given)."""
     source = str(path)
     office = decode(read_toml(path), OfficeSpec, source)
     problems = list(check_office(office))
+    if defaults is not None and not problems:
+        problems += check_merged_band(office.policy, defaults)
     if problems:
         raise ConfigError(source, problems)
     return office
@@ -94,7 +96,9 @@ def check_office(office: OfficeSpec) -> Iterator[Problem]:
         yield Problem("floors", "must describe at least one floor")
 
     neighbourhoods = {n.key for n in office.neighbourhoods}
-    yield from _duplicates([n.key for n in office.neighbourhoods], "neighbourhoods", "key {value} is used twice")
+    yield from _duplicates(
+        [n.key for n in office.neighbourhoods], "neighbourhoods", "key {value} is used twice"
+    )
     yield from _duplicates([f.level for f in office.floors], "floors", "level {value} is used twice")
     yield from _duplicates([f.name for f in office.floors], "floors", "name {value!r} is used twice")
 
@@ -107,11 +111,14 @@ def check_office(office: OfficeSpec) -> Iterator[Problem]:
                 yield Problem(f"{at}.key", f"{zone.key!r} is already used by {zone_keys[zone.key]}")
             zone_keys.setdefault(zone.key, at)
             if zone.neighbourhood is not None and zone.neighbourhood not in neighbourhoods:
-                yield Problem(f"{at}.neighbourhood", _unknown("neighbourhood", zone.neighbourhood, neighbourhoods))
+                yield Problem(
+                    f"{at}.neighbourhood", _unknown("neighbourhood", zone.neighbourhood, neighbourhoods)
+                )
             if zone.rooms and zone.activity is not Activity.FACILITATION:
                 yield Problem(
                     f"{at}.rooms",
-                    f"workshop rooms belong in a facilitation zone; zone {zone.key!r} is {zone.activity.value}",
+                    "workshop rooms belong in a facilitation zone;"
+                    f" zone {zone.key!r} is {zone.activity.value}",
                 )
             if zone.outline and floor.width_m and floor.depth_m:
                 o = zone.outline
@@ -140,7 +147,9 @@ def check_office(office: OfficeSpec) -> Iterator[Problem]:
         if team.kind == "team" and team.ends_on is not None:
             yield Problem(f"{at}.ends_on", 'is only for circles; set kind = "circle" for a temporary team')
         if team.neighbourhood is not None and team.neighbourhood not in neighbourhoods:
-            yield Problem(f"{at}.neighbourhood", _unknown("neighbourhood", team.neighbourhood, neighbourhoods))
+            yield Problem(
+                f"{at}.neighbourhood", _unknown("neighbourhood", team.neighbourhood, neighbourhoods)
+            )
         if team.team_day is not None and team.team_day not in site.working_days:
             yield Problem(f"{at}.team_day", f"{team.team_day} is not one of the site's working days")
     yield from check_policy(office.policy, "policy.", require_complete=False)
@@ -164,6 +173,22 @@ def check_policy(policy: PolicySpec, prefix: str, *, require_complete: bool) -> 
             if (threshold.metric, country) in seen:
                 yield Problem(f"{at}.countries", f"{threshold.metric} is already defined for {country}")
             seen.add((threshold.metric, country))
+
+
+def check_merged_band(overrides: PolicySpec, defaults: PolicySpec) -> Iterator[Problem]:
+    """The band an office file sets, merged with the defaults, must still be ordered."""
+    low, high = overrides.attendance.min_share, overrides.attendance.max_share
+    default_low, default_high = defaults.attendance.min_share, defaults.attendance.max_share
+    if low is not None and high is None and default_high is not None and low > default_high:
+        yield Problem(
+            "policy.attendance.min_share",
+            f"must not exceed max_share ({default_high} from the policy defaults)",
+        )
+    if high is not None and low is None and default_low is not None and high < default_low:
+        yield Problem(
+            "policy.attendance.max_share",
+            f"must not be below min_share ({default_low} from the policy defaults)",
+        )
 
 
 def _check_threshold(threshold: ThresholdSpec, at: str) -> Iterator[Problem]:
@@ -242,7 +267,9 @@ def _explain(message: str, root: type[msgspec.Struct]) -> Problem:
         bound = found[3].removesuffix(".0")
         return Problem(path, f"must be {found[2]} {bound}")
     if found := re.match(r"Expected `str` matching regex '(.*)'", what):
-        hint = _PATTERN_HINTS.get(found[1], "a short name of letters, digits, '.', '_' or '-'")
+        hint = _PATTERN_HINTS.get(
+            found[1].replace("\\\\", "\\"), "a short name of letters, digits, '.', '_' or '-'"
+        )
         return Problem(path, f"must be {hint}")
     if found := re.match(r"Expected `(str|array|object)` of length (>=|<=) (\d+)", what):
         return Problem(path, "must not be empty" if found[2] == ">=" else f"must be at most {found[3]} long")

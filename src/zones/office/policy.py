@@ -3,10 +3,13 @@
 from __future__ import annotations
 
 from dataclasses import dataclass
+from typing import TypeVar
 
 import msgspec
 
 from zones.office.spec import PolicySpec, ThresholdSpec
+
+SpecT = TypeVar("SpecT", bound=msgspec.Struct)
 
 
 @dataclass(frozen=True)
@@ -52,7 +55,7 @@ def _for_country(thresholds: list[ThresholdSpec], country: str) -> list[Threshol
     return [*specific.values(), *fallback.values()]
 
 
-def _merge(base: msgspec.Struct, top: msgspec.Struct) -> msgspec.Struct:
+def _merge(base: SpecT, top: SpecT) -> SpecT:
     changes = {f: getattr(top, f) for f in top.__struct_fields__ if getattr(top, f) is not None}
     return msgspec.structs.replace(base, **changes)
 

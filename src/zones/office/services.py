@@ -6,6 +6,7 @@ from advanced_alchemy.repository import SQLAlchemyAsyncRepository
 from advanced_alchemy.service import SQLAlchemyAsyncRepositoryService
 from sqlalchemy import ColumnElement, exists, func, literal_column, select
 from sqlalchemy.dialects.postgresql import JSONB
+from sqlalchemy.orm import QueryableAttribute
 
 from zones.models import Desk, Floor, Room, Site, Zone
 
@@ -55,9 +56,10 @@ class RoomService(SQLAlchemyAsyncRepositoryService[Room]):
     repository_type = Repo
 
 
-def has_attribute(column: ColumnElement[list[str]], attribute: str, dialect: str) -> ColumnElement[bool]:
+def has_attribute(column: QueryableAttribute[list[str]], attribute: str, dialect: str) -> ColumnElement[bool]:
     """Whether a JSON list column (desk or room attributes) contains `attribute`."""
     if dialect == "postgresql":
-        return column.cast(JSONB).contains([attribute])
+        contains: ColumnElement[bool] = column.cast(JSONB).contains([attribute])
+        return contains
     element = func.json_each(column).table_valued("value")
     return exists(select(literal_column("1")).select_from(element).where(element.c.value == attribute))

@@ -26,7 +26,7 @@ WEEKDAY_NUMBERS: dict[str, int] = {
 }
 
 
-class Spec(Struct, forbid_unknown_fields=True, frozen=True, kw_only=True):
+class Spec(Struct, forbid_unknown_fields=True, kw_only=True):
     """Base for file sections: unknown keys are errors, so typos never pass silently."""
 
 

@@ -102,7 +102,7 @@ def parse_staff_csv(text: str, source: str, known_sites: Iterable[str]) -> Staff
     first_line_of: dict[str, int] = {}
     for record in reader:
         line = reader.line_num
-        if record.get(None):  # type: ignore[call-overload]
+        if record.get(None):  # type: ignore[call-overload,unused-ignore]
             report.rejected.append(RejectedRow(line, "has more fields than the header"))
             continue
         try:
@@ -128,7 +128,7 @@ def _dialect(text: str) -> type[csv.Dialect] | csv.Dialect:
 
 def _check_header(fieldnames: Sequence[str] | None, source: str) -> None:
     if not fieldnames:
-        raise ConfigError(source, [Problem("line 1", "has no header; expected columns email,name,...")])
+        raise ConfigError(f"{source}:1", [Problem("", "has no header; expected columns email,name,...")])
     columns = [name.strip().lower() for name in fieldnames]
     problems = []
     allowed = REQUIRED_COLUMNS + OPTIONAL_COLUMNS
@@ -136,12 +136,12 @@ def _check_header(fieldnames: Sequence[str] | None, source: str) -> None:
         if column not in allowed:
             close = difflib.get_close_matches(column, allowed, n=1)
             hint = f" (did you mean {close[0]}?)" if close else f" (expected: {', '.join(allowed)})"
-            problems.append(Problem("line 1", f"unknown column {column!r}{hint}"))
+            problems.append(Problem("", f"unknown column {column!r}{hint}"))
     for column in REQUIRED_COLUMNS:
         if column not in columns:
-            problems.append(Problem("line 1", f"lacks the required column {column!r}"))
+            problems.append(Problem("", f"lacks the required column {column!r}"))
     if problems:
-        raise ConfigError(source, problems)
+        raise ConfigError(f"{source}:1", problems)
     # Normalise in place so rows are read with clean names.
     fieldnames[:] = columns  # type: ignore[index]
 
@@ -244,7 +244,9 @@ async def import_staff(
     existing: dict[str, Employee] = {}
     for chunk in _chunks(emails, 500):
         found = await session.scalars(
-            select(Employee).where(func.lower(Employee.email).in_(chunk)).options(selectinload(Employee.teams))
+            select(Employee)
+            .where(func.lower(Employee.email).in_(chunk))
+            .options(selectinload(Employee.teams))
         )
         existing.update({employee.email.casefold(): employee for employee in found})
     teams = {team.name.casefold(): team for team in await session.scalars(select(Team))}

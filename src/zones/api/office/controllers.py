@@ -8,15 +8,15 @@ from uuid import UUID
 from advanced_alchemy.filters import LimitOffset
 from advanced_alchemy.service import OffsetPagination
 from litestar import Controller, get
-from litestar.di import Provide
-from litestar.params import Parameter
+from litestar.di import NamedDependency, Provide
+from litestar.params import FromPath, QueryParameter
 from sqlalchemy import ColumnElement
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from zones.api.office.schemas import DeskRead, FloorRead, RoomRead, SiteRead, ZoneRead
 from zones.api.pagination import provide_page
 from zones.api.problems import problem, problem_responses
-from zones.models import Activity, Desk, Floor, Room, Site, Zone
+from zones.models import Activity, Desk, Floor, Room, Zone
 from zones.office.services import (
     DeskService,
     FloorService,
@@ -27,7 +27,7 @@ from zones.office.services import (
 )
 from zones.office.summary import SiteSummary, summarise_site
 
-SiteId = Annotated[UUID | None, Parameter(query="site_id", description="Only this site")]
+SiteId = Annotated[UUID | None, QueryParameter(name="site_id", description="Only this site")]
 LIST_ERRORS = problem_responses(400)
 GET_ERRORS = problem_responses(400, 404)
 
@@ -40,12 +40,16 @@ class SiteController(Controller):
     dependencies = {"page": Provide(provide_page, sync_to_thread=False)}
 
     @get(operation_id="listSites", summary="List sites", responses=LIST_ERRORS)
-    async def list_sites(self, db_session: AsyncSession, page: LimitOffset) -> OffsetPagination[SiteRead]:
-        sites, total = await SiteService(session=db_session).list_and_count(page, order_by=[("key", False)])
+    async def list_sites(
+        self, db_session: NamedDependency[AsyncSession], page: NamedDependency[LimitOffset]
+    ) -> OffsetPagination[SiteRead]:
+        sites, total = await SiteService(session=db_session).get_many_and_count(
+            page, order_by=[("key", False)]
+        )
         return OffsetPagination([SiteRead.of(s) for s in sites], page.limit, page.offset, total)
 
     @get("/{site_id:uuid}", operation_id="getSite", summary="Get a site", responses=GET_ERRORS)
-    async def get_site(self, db_session: AsyncSession, site_id: UUID) -> SiteRead:
+    async def get_site(self, db_session: NamedDependency[AsyncSession], site_id: FromPath[UUID]) -> SiteRead:
         return SiteRead.of(await SiteService(session=db_session).get(site_id))
 
     @get(
@@ -54,7 +58,9 @@ class SiteController(Controller):
         summary="Zones per floor, desks, floor area and desks per person",
         responses=GET_ERRORS,
     )
-    async def get_site_summary(self, db_session: AsyncSession, site_id: UUID) -> SiteSummary:
+    async def get_site_summary(
+        self, db_session: NamedDependency[AsyncSession], site_id: FromPath[UUID]
+    ) -> SiteSummary:
         summary = await summarise_site(db_session, site_id)
         if summary is None:
             raise problem(404, f"No site with id {site_id}")
@@ -70,18 +76,23 @@ class FloorController(Controller):
 
     @get(operation_id="listFloors", summary="List floors", responses=LIST_ERRORS)
     async def list_floors(
-        self, db_session: AsyncSession, page: LimitOffset, site_id: SiteId = None
+        self,
+        db_session: NamedDependency[AsyncSession],
+        page: NamedDependency[LimitOffset],
+        site_id: SiteId = None,
     ) -> OffsetPagination[FloorRead]:
         filters: list[ColumnElement[bool]] = []
         if site_id is not None:
             filters.append(Floor.site_id == site_id)
-        floors, total = await FloorService(session=db_session).list_and_count(
+        floors, total = await FloorService(session=db_session).get_many_and_count(
             *filters, page, order_by=[("site_id", False), ("level", False)]
         )
         return OffsetPagination([FloorRead.of(f) for f in floors], page.limit, page.offset, total)
 
     @get("/{floor_id:uuid}", operation_id="getFloor", summary="Get a floor", responses=GET_ERRORS)
-    async def get_floor(self, db_session: AsyncSession, floor_id: UUID) -> FloorRead:
+    async def get_floor(
+        self, db_session: NamedDependency[AsyncSession], floor_id: FromPath[UUID]
+    ) -> FloorRead:
         return FloorRead.of(await FloorService(session=db_session).get(floor_id))
 
 
@@ -92,15 +103,18 @@ class ZoneController(Controller):
     tags = ["Office"]
     dependencies = {"page": Provide(provide_page, sync_to_thread=False)}
 
-    @get(operation_id="listZones", summary="List zones, optionally by site, floor or activity",
-         responses=LIST_ERRORS)
+    @get(
+        operation_id="listZones",
+        summary="List zones, optionally by site, floor or activity",
+        responses=LIST_ERRORS,
+    )
     async def list_zones(
         self,
-        db_session: AsyncSession,
-        page: LimitOffset,
+        db_session: NamedDependency[AsyncSession],
+        page: NamedDependency[LimitOffset],
         site_id: SiteId = None,
-        floor_id: Annotated[UUID | None, Parameter(query="floor_id")] = None,
-        activity: Annotated[Activity | None, Parameter(query="activity")] = None,
+        floor_id: Annotated[UUID | None, QueryParameter(name="floor_id")] = None,
+        activity: Annotated[Activity | None, QueryParameter(name="activity")] = None,
     ) -> OffsetPagination[ZoneRead]:
         filters: list[ColumnElement[bool]] = []
         if site_id is not None:
@@ -109,13 +123,13 @@ class ZoneController(Controller):
             filters.append(Zone.floor_id == floor_id)
         if activity is not None:
             filters.append(Zone.activity == activity)
-        zones, total = await ZoneService(session=db_session).list_and_count(
+        zones, total = await ZoneService(session=db_session).get_many_and_count(
             *filters, page, order_by=[("site_id", False), ("key", False)]
         )
         return OffsetPagination([ZoneRead.of(z) for z in zones], page.limit, page.offset, total)
 
     @get("/{zone_id:uuid}", operation_id="getZone", summary="Get a zone", responses=GET_ERRORS)
-    async def get_zone(self, db_session: AsyncSession, zone_id: UUID) -> ZoneRead:
+    async def get_zone(self, db_session: NamedDependency[AsyncSession], zone_id: FromPath[UUID]) -> ZoneRead:
         return ZoneRead.of(await ZoneService(session=db_session).get(zone_id))
 
 
@@ -126,18 +140,21 @@ class DeskController(Controller):
     tags = ["Office"]
     dependencies = {"page": Provide(provide_page, sync_to_thread=False)}
 
-    @get(operation_id="listDesks", summary="List desks, optionally by site, zone or attribute",
-         responses=LIST_ERRORS)
+    @get(
+        operation_id="listDesks",
+        summary="List desks, optionally by site, zone or attribute",
+        responses=LIST_ERRORS,
+    )
     async def list_desks(
         self,
-        db_session: AsyncSession,
-        page: LimitOffset,
+        db_session: NamedDependency[AsyncSession],
+        page: NamedDependency[LimitOffset],
         site_id: SiteId = None,
-        zone_id: Annotated[UUID | None, Parameter(query="zone_id")] = None,
+        zone_id: Annotated[UUID | None, QueryParameter(name="zone_id")] = None,
         attribute: Annotated[
-            str | None, Parameter(query="attribute", max_length=40, description="e.g. accessible")
+            str | None, QueryParameter(name="attribute", max_length=40, description="e.g. accessible")
         ] = None,
-        bookable: Annotated[bool | None, Parameter(query="bookable")] = None,
+        bookable: Annotated[bool | None, QueryParameter(name="bookable")] = None,
     ) -> OffsetPagination[DeskRead]:
         filters: list[ColumnElement[bool]] = []
         if site_id is not None:
@@ -145,16 +162,16 @@ class DeskController(Controller):
         if zone_id is not None:
             filters.append(Desk.zone_id == zone_id)
         if attribute is not None:
-            filters.append(has_attribute(Desk.attributes, attribute, db_session.bind.dialect.name))
+            filters.append(has_attribute(Desk.attributes, attribute, db_session.get_bind().dialect.name))
         if bookable is not None:
             filters.append(Desk.bookable.is_(bookable))
-        desks, total = await DeskService(session=db_session).list_and_count(
+        desks, total = await DeskService(session=db_session).get_many_and_count(
             *filters, page, order_by=[("site_id", False), ("code", False)]
         )
         return OffsetPagination([DeskRead.of(d) for d in desks], page.limit, page.offset, total)
 
     @get("/{desk_id:uuid}", operation_id="getDesk", summary="Get a desk", responses=GET_ERRORS)
-    async def get_desk(self, db_session: AsyncSession, desk_id: UUID) -> DeskRead:
+    async def get_desk(self, db_session: NamedDependency[AsyncSession], desk_id: FromPath[UUID]) -> DeskRead:
         return DeskRead.of(await DeskService(session=db_session).get(desk_id))
 
 
@@ -165,15 +182,18 @@ class RoomController(Controller):
     tags = ["Office"]
     dependencies = {"page": Provide(provide_page, sync_to_thread=False)}
 
-    @get(operation_id="listRooms", summary="List workshop rooms, optionally by site, zone or size",
-         responses=LIST_ERRORS)
+    @get(
+        operation_id="listRooms",
+        summary="List workshop rooms, optionally by site, zone or size",
+        responses=LIST_ERRORS,
+    )
     async def list_rooms(
         self,
-        db_session: AsyncSession,
-        page: LimitOffset,
+        db_session: NamedDependency[AsyncSession],
+        page: NamedDependency[LimitOffset],
         site_id: SiteId = None,
-        zone_id: Annotated[UUID | None, Parameter(query="zone_id")] = None,
-        min_capacity: Annotated[int | None, Parameter(query="min_capacity", ge=1, le=100_000)] = None,
+        zone_id: Annotated[UUID | None, QueryParameter(name="zone_id")] = None,
+        min_capacity: Annotated[int | None, QueryParameter(name="min_capacity", ge=1, le=100_000)] = None,
     ) -> OffsetPagination[RoomRead]:
         filters: list[ColumnElement[bool]] = []
         if site_id is not None:
@@ -182,13 +202,13 @@ class RoomController(Controller):
             filters.append(Room.zone_id == zone_id)
         if min_capacity is not None:
             filters.append(Room.capacity >= min_capacity)
-        rooms, total = await RoomService(session=db_session).list_and_count(
+        rooms, total = await RoomService(session=db_session).get_many_and_count(
             *filters, page, order_by=[("site_id", False), ("code", False)]
         )
         return OffsetPagination([RoomRead.of(r) for r in rooms], page.limit, page.offset, total)
 
     @get("/{room_id:uuid}", operation_id="getRoom", summary="Get a room", responses=GET_ERRORS)
-    async def get_room(self, db_session: AsyncSession, room_id: UUID) -> RoomRead:
+    async def get_room(self, db_session: NamedDependency[AsyncSession], room_id: FromPath[UUID]) -> RoomRead:
         return RoomRead.of(await RoomService(session=db_session).get(room_id))
 
 

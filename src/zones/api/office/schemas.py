@@ -111,8 +111,16 @@ class DeskRead(msgspec.Struct, frozen=True):
 
     @classmethod
     def of(cls, desk: Desk) -> DeskRead:
-        return cls(desk.id, desk.site_id, desk.zone_id, desk.code, desk.x_m, desk.y_m,
-                   list(desk.attributes), desk.bookable)
+        return cls(
+            desk.id,
+            desk.site_id,
+            desk.zone_id,
+            desk.code,
+            desk.x_m,
+            desk.y_m,
+            list(desk.attributes),
+            desk.bookable,
+        )
 
 
 class RoomRead(msgspec.Struct, frozen=True):
@@ -129,5 +137,13 @@ class RoomRead(msgspec.Struct, frozen=True):
 
     @classmethod
     def of(cls, room: Room) -> RoomRead:
-        return cls(room.id, room.site_id, room.zone_id, room.code, room.name, room.capacity,
-                   list(room.attributes), room.bookable)
+        return cls(
+            room.id,
+            room.site_id,
+            room.zone_id,
+            room.code,
+            room.name,
+            room.capacity,
+            list(room.attributes),
+            room.bookable,
+        )

@@ -1,0 +1,5 @@
+"""`python -m zones` runs the command line."""
+
+from zones.cli import main
+
+main()
