@@ -25,8 +25,13 @@ def _run_migrations(connection: Connection) -> None:
         context.run_migrations()
 
 
+def _database_url() -> str:
+    # `zones db` sets sqlalchemy.url; advanced-alchemy's `litestar database` passes db_url instead.
+    return config.get_main_option("sqlalchemy.url") or str(getattr(config, "db_url", ""))
+
+
 async def _run_async() -> None:
-    engine = create_engine(config.get_main_option("sqlalchemy.url") or "")
+    engine = create_engine(_database_url())
     async with engine.connect() as connection:
         if connection.dialect.name == "sqlite":
             # Table copies in batch mode must not cascade through foreign keys.
@@ -38,7 +43,7 @@ async def _run_async() -> None:
 
 def _run_offline() -> None:
     context.configure(
-        url=config.get_main_option("sqlalchemy.url"),
+        url=_database_url(),
         target_metadata=metadata,
         literal_binds=True,
         render_as_batch=True,
