@@ -10,6 +10,7 @@ from litestar.testing import AsyncTestClient
 
 from helpers import load_demo
 from zones.api.app import create_app
+from zones.auth.tokens import issue_token
 from zones.db import Database
 from zones.settings import Settings
 
@@ -19,9 +20,12 @@ PROBLEM = "application/problem+json"
 @pytest.fixture
 async def client(db: Database) -> AsyncIterator[AsyncClient]:
     await load_demo(db)
+    async with db.write_session() as session:
+        token, _ = await issue_token(session, "anders.olsen@kff.example.dk")
     # The app gets its own engine: the test client serves it on an event loop of its own.
     app = create_app(Settings(database_url=db.engine.url.render_as_string(hide_password=False)))
     async with AsyncTestClient(app) as test_client:
+        test_client.headers["Authorization"] = f"Bearer {token}"
         yield test_client
 
 
@@ -116,13 +120,16 @@ async def test_invalid_query_names_the_parameter(client: AsyncClient) -> None:
 async def test_openapi_documents_every_route_with_id_tags_and_problem_bodies(client: AsyncClient) -> None:
     document = (await client.get("/schema/openapi.json")).json()
     operations = [op for path in document["paths"].values() for op in path.values()]
-    assert len(operations) >= 12
+    assert len(operations) >= 25
     assert all(op.get("operationId") and op.get("tags") for op in operations)
     ids = [op["operationId"] for op in operations]
     assert len(ids) == len(set(ids))
-    for op in operations:
-        if op["operationId"].startswith("get") and op["operationId"] != "getHealth":
-            assert PROBLEM in op["responses"]["404"]["content"]
+    for path, item in document["paths"].items():
+        for op in item.values():
+            if "{" in path:
+                assert PROBLEM in op["responses"]["404"]["content"], op["operationId"]
+            if op["operationId"] != "getHealth":
+                assert PROBLEM in op["responses"]["401"]["content"], op["operationId"]
     page = await client.get("/schema")
     assert page.status_code == 200
     assert "<html" in page.text.lower()

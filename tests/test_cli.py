@@ -154,7 +154,13 @@ def test_demo_then_serve_on_the_embedded_default(tmp_path: Path) -> None:
                 time.sleep(0.2)
         assert health.status_code == 200
         assert health.json()["database"] == "sqlite"
-        sites = httpx.get(f"http://127.0.0.1:{port}/sites", timeout=5).json()
+        assert httpx.get(f"http://127.0.0.1:{port}/sites", timeout=5).status_code == 401
+        token = subprocess.run(
+            [sys.executable, "-m", "zones", "user", "token", "anders.olsen@kff.example.dk"],
+            env=env, capture_output=True, text=True, timeout=60, check=True,
+        ).stdout.strip()
+        headers = {"Authorization": f"Bearer {token}"}
+        sites = httpx.get(f"http://127.0.0.1:{port}/sites", headers=headers, timeout=5).json()
         assert sites["items"][0]["key"] == "kff-cph"
     finally:
         server.terminate()

@@ -330,6 +330,78 @@ def _import_staff(settings: Settings, file: Path, skip_invalid: bool = False) ->
     return _run(settings, work)
 
 
+# --- users -----------------------------------------------------------------------------------
+
+
+@main.group()
+def user() -> None:
+    """API tokens for employees."""
+
+
+@user.command("token")
+@click.argument("email")
+@click.option("--name", default="cli", show_default=True, help="What the token is for (shown in listings).")
+@click.option("--expires-days", type=int, default=None, help="Let the token expire after this many days.")
+@click.pass_context
+def user_token(ctx: click.Context, email: str, name: str, expires_days: int | None) -> None:
+    """Issue an API token for EMAIL and print it once (only its hash is stored)."""
+    from datetime import timedelta
+
+    from zones.auth.tokens import issue_token
+
+    async def work(database: Database) -> str:
+        await _require_schema(database)
+        async with database.write_session() as session:
+            try:
+                token, _ = await issue_token(
+                    session, email, name, timedelta(days=expires_days) if expires_days else None
+                )
+            except LookupError as error:
+                _fail(str(error))
+            return token
+
+    token = _run(_settings(ctx), work)
+    err.print(f"token for {email} (shown once; send it as 'Authorization: Bearer <token>'):", highlight=False)
+    click.echo(token)
+
+
+@user.command("revoke")
+@click.argument("email")
+@click.pass_context
+def user_revoke(ctx: click.Context, email: str) -> None:
+    """Revoke every API token of EMAIL."""
+    from zones.auth.tokens import revoke_tokens
+
+    async def work(database: Database) -> int:
+        await _require_schema(database)
+        async with database.write_session() as session:
+            try:
+                return await revoke_tokens(session, email)
+            except LookupError as error:
+                _fail(str(error))
+
+    out.print(f"revoked {_run(_settings(ctx), work)} token(s) of {email}", highlight=False)
+
+
+@main.group()
+def bookings() -> None:
+    """Maintenance of bookings."""
+
+
+@bookings.command("release")
+@click.pass_context
+def bookings_release(ctx: click.Context) -> None:
+    """Release bookings nobody checked in to (the server also does this every minute)."""
+    from zones.booking.context import utc_now
+    from zones.booking.release import release_once
+
+    async def work(database: Database) -> int:
+        await _require_schema(database)
+        return await release_once(database, utc_now())
+
+    out.print(f"released {_run(_settings(ctx), work)} booking(s)")
+
+
 # --- serving ----------------------------------------------------------------------------------
 
 

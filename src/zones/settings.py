@@ -38,6 +38,8 @@ class Settings:
     host: str = DEFAULT_HOST
     port: int = DEFAULT_PORT
     debug: bool = False
+    release_interval_s: float = 60.0
+    """How often the server frees desks nobody checked in to (0 turns it off)."""
 
     def __post_init__(self) -> None:
         if not self.database_url:
@@ -55,6 +57,7 @@ class Settings:
             host=env.get("ZONES_HOST", DEFAULT_HOST),
             port=int(env.get("ZONES_PORT", DEFAULT_PORT)),
             debug=env.get("ZONES_DEBUG", "").lower() in {"1", "true", "yes"},
+            release_interval_s=float(env.get("ZONES_RELEASE_INTERVAL", 60)),
         )
 
     @property

@@ -30,7 +30,9 @@ class HealthController(Controller):
     path = "/health"
     tags = ["Health"]
 
-    @get(operation_id="getHealth", summary="Service and database health", exclude_from_auth=True)
+    @get(
+        operation_id="getHealth", summary="Service and database health", exclude_from_auth=True, security=[{}]
+    )
     async def health(self, db_session: NamedDependency[AsyncSession]) -> Response[Health]:
         expected = head_revision()
         try:

@@ -17,6 +17,8 @@ from litestar.plugins.problem_details import (
     ProblemDetailsPlugin,
 )
 
+from zones.booking.errors import BookingError
+
 logger = logging.getLogger("zones.api")
 
 PROBLEM_MEDIA_TYPE = "application/problem+json"
@@ -39,6 +41,10 @@ class ProblemDetails(msgspec.Struct, omit_defaults=True):
     detail: str | None = None
     instance: str | None = None
     invalid_params: list[InvalidParam] | None = msgspec.field(default=None, name="invalid-params")
+    rule: str | None = None
+    """For refused bookings: the rule that refused it (also the last part of `type`)."""
+    alternatives: list[dict[str, Any]] | None = None
+    """For refused bookings: places the person could book instead."""
 
 
 def problem(status: int, detail: str | None = None, **extra: Any) -> ProblemDetailsException:
@@ -78,6 +84,17 @@ def _from_conflict(exc: IntegrityError) -> ProblemDetailsException:
     return problem(409, "The change conflicts with data already stored")
 
 
+def _from_booking_error(exc: BookingError) -> ProblemDetailsException:
+    """A refused booking: the rule is the problem type, and the extras say what to do instead."""
+    return ProblemDetailsException(
+        status_code=exc.status,
+        type_=f"/problems/{exc.code}",
+        title=exc.title,
+        detail=exc.detail,
+        extra={"rule": exc.code, **exc.extra},
+    )
+
+
 def _internal_error(request: Request[Any, Any, Any], exc: Exception) -> Response[Any]:
     logger.exception("unhandled error on %s %s", request.method, request.url.path, exc_info=exc)
     body = {
@@ -96,6 +113,7 @@ def problem_details_plugin() -> ProblemDetailsPlugin:
             exception_to_problem_detail_map={
                 HTTPException: _from_http_exception,
                 NotFoundError: _from_not_found,
+                BookingError: _from_booking_error,
                 DuplicateKeyError: _from_conflict,
                 IntegrityError: _from_conflict,
             }

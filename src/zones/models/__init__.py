@@ -6,7 +6,20 @@ Alembic sees every table through `Base.metadata`.
 
 from advanced_alchemy.base import orm_registry
 
+from zones.models.api_token import ApiToken
 from zones.models.base import Base
+from zones.models.booking import (
+    ACTIVE_STATUSES,
+    Booking,
+    BookingSeries,
+    BookingStatus,
+    DeskSlot,
+    Half,
+    Period,
+    RoomAttendee,
+    RoomBooking,
+    RoomBookingStatus,
+)
 from zones.models.desk import Desk
 from zones.models.employee import Employee, Role
 from zones.models.floor import Floor
@@ -20,16 +33,27 @@ from zones.models.zone import Activity, Zone
 metadata = orm_registry.metadata
 
 __all__ = (
+    "ACTIVE_STATUSES",
     "Activity",
+    "ApiToken",
     "Base",
+    "Booking",
+    "BookingSeries",
+    "BookingStatus",
     "Desk",
+    "DeskSlot",
     "Employee",
     "Floor",
+    "Half",
     "Neighbourhood",
+    "Period",
     "Policy",
     "PolicyThreshold",
     "Role",
     "Room",
+    "RoomAttendee",
+    "RoomBooking",
+    "RoomBookingStatus",
     "Site",
     "Team",
     "TeamKind",

@@ -28,8 +28,8 @@ from zones.office.services import (
 from zones.office.summary import SiteSummary, summarise_site
 
 SiteId = Annotated[UUID | None, QueryParameter(name="site_id", description="Only this site")]
-LIST_ERRORS = problem_responses(400)
-GET_ERRORS = problem_responses(400, 404)
+LIST_ERRORS = problem_responses(400, 401)
+GET_ERRORS = problem_responses(400, 401, 404)
 
 
 class SiteController(Controller):

@@ -375,10 +375,11 @@ def downgrade() -> None:
         batch_op.drop_index(batch_op.f("ix_zone_floor_id"))
 
     op.drop_table("zone")
+    # Expression indexes first: a batch operation on SQLite cannot see them.
+    op.drop_index("uq_team_name_lower", table_name="team")
     with op.batch_alter_table("team", schema=None) as batch_op:
         batch_op.drop_index(batch_op.f("ix_team_neighbourhood_id"))
 
-    op.drop_index("uq_team_name_lower", table_name="team")
     op.drop_table("team")
     with op.batch_alter_table("policy_threshold", schema=None) as batch_op:
         batch_op.drop_index(batch_op.f("ix_policy_threshold_policy_id"))
@@ -393,9 +394,9 @@ def downgrade() -> None:
         batch_op.drop_index(batch_op.f("ix_floor_site_id"))
 
     op.drop_table("floor")
+    op.drop_index("uq_employee_email_lower", table_name="employee")
     with op.batch_alter_table("employee", schema=None) as batch_op:
         batch_op.drop_index(batch_op.f("ix_employee_home_site_id"))
 
-    op.drop_index("uq_employee_email_lower", table_name="employee")
     op.drop_table("employee")
     op.drop_table("site")

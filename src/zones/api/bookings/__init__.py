@@ -1,0 +1,1 @@
+"""Endpoints for desk and room bookings, availability and who's in."""

@@ -1,0 +1,31 @@
+"""The authenticated caller, whatever the credential (API token today, OIDC later)."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from uuid import UUID
+
+from zones.models import Employee, Role
+
+
+@dataclass(frozen=True)
+class Principal:
+    """An authenticated employee and what their role lets them do."""
+
+    employee_id: UUID
+    email: str
+    name: str
+    role: Role
+
+    @classmethod
+    def of(cls, employee: Employee) -> Principal:
+        return cls(employee.id, employee.email, employee.name, employee.role)
+
+    @property
+    def is_planner(self) -> bool:
+        """Planners and admins manage the office and act on behalf of others."""
+        return self.role in (Role.PLANNER, Role.ADMIN)
+
+    def may_act_for(self, employee_id: UUID) -> bool:
+        """Whether this caller may manage `employee_id`'s bookings."""
+        return employee_id == self.employee_id or self.is_planner

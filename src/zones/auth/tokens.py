@@ -1,0 +1,87 @@
+"""Opaque API tokens: random, shown once, stored as SHA-256, revocable, optionally expiring."""
+
+from __future__ import annotations
+
+import hashlib
+import secrets
+from datetime import UTC, datetime, timedelta
+
+from sqlalchemy import func, select
+from sqlalchemy.ext.asyncio import AsyncSession
+
+from zones.auth.principal import Principal
+from zones.models import ApiToken, Employee
+
+TOKEN_PREFIX = "zt_"
+
+
+def hash_token(token: str) -> str:
+    """The stored form of a token."""
+    return hashlib.sha256(token.encode()).hexdigest()
+
+
+def new_token() -> str:
+    """A fresh token: 256 random bits, URL-safe."""
+    return TOKEN_PREFIX + secrets.token_urlsafe(32)
+
+
+async def issue_token(
+    session: AsyncSession, email: str, name: str = "cli", expires_in: timedelta | None = None
+) -> tuple[str, ApiToken]:
+    """Create a token for the employee with `email`; the caller commits and shows the token once."""
+    employee = await session.scalar(select(Employee).where(func.lower(Employee.email) == email.lower()))
+    if employee is None:
+        raise LookupError(f"no employee with e-mail {email}")
+    if not employee.active:
+        raise LookupError(f"{email} is not an active employee")
+    token = new_token()
+    expires_at = datetime.now(UTC) + expires_in if expires_in else None
+    row = ApiToken(
+        employee_id=employee.id,
+        name=name,
+        token_hash=hash_token(token),
+        prefix=token[:10],
+        expires_at=expires_at,
+    )
+    session.add(row)
+    await session.flush()
+    return token, row
+
+
+async def authenticate_token(
+    session: AsyncSession, token: str, now: datetime | None = None
+) -> Principal | None:
+    """The principal a token stands for, or None if it is unknown, revoked, expired or its owner left."""
+    if not token.startswith(TOKEN_PREFIX):
+        return None
+    now = now or datetime.now(UTC)
+    row = (
+        await session.execute(
+            select(ApiToken, Employee)
+            .join(Employee, Employee.id == ApiToken.employee_id)
+            .where(ApiToken.token_hash == hash_token(token))
+        )
+    ).one_or_none()
+    if row is None:
+        return None
+    api_token, employee = row
+    if api_token.revoked_at is not None or not employee.active:
+        return None
+    if api_token.expires_at is not None and api_token.expires_at <= now:
+        return None
+    return Principal.of(employee)
+
+
+async def revoke_tokens(session: AsyncSession, email: str) -> int:
+    """Revoke every live token of the employee with `email`; returns how many."""
+    employee_id = await session.scalar(select(Employee.id).where(func.lower(Employee.email) == email.lower()))
+    if employee_id is None:
+        raise LookupError(f"no employee with e-mail {email}")
+    tokens = list(
+        await session.scalars(
+            select(ApiToken).where(ApiToken.employee_id == employee_id, ApiToken.revoked_at.is_(None))
+        )
+    )
+    for token in tokens:
+        token.revoked_at = datetime.now(UTC)
+    return len(tokens)
