@@ -340,46 +340,46 @@ class DeskBookings:
 
     async def _flush(self, place: DeskPlace, employee: Employee, day: date, period: Period) -> None:
         """Flush the new slots; a unique-key violation means someone else got there first."""
+        # A failed flush expires what the session loaded, so read the names for the message first.
+        desk_code, name = place.desk.code, employee.name
         try:
             await self.session.flush()
         except IntegrityError as error:
             message = str(error.orig)
             if "uq_desk_slot_employee" in message or "desk_slot.employee_id" in message:
-                raise await self._already_booked(employee, None, day) from error
+                raise _already_booked(name, None, day) from error
             if "uq_desk_slot_desk" in message or "desk_slot.desk_id" in message:
-                raise await self._desk_taken(place, day, period, after_race=True) from error
+                raise _desk_taken(desk_code, day, period, []) from error
             raise
 
-    async def _desk_taken(
-        self, place: DeskPlace, day: date, period: Period, after_race: bool = False
-    ) -> BookingError:
-        alternatives = []
-        if not after_race:  # after a failed flush the transaction may be unusable for reads
-            alternatives = await nearest_free_desks(self.session, place.desk, day, period)
-        return BookingError(
-            409,
-            "desk-taken",
-            "Desk is taken",
-            f"Desk {place.desk.code} is already booked on {day} ({period.value})."
-            + (" Nearest free desks in the same zone are listed." if alternatives else ""),
-            alternatives=alternatives,
-        )
+    async def _desk_taken(self, place: DeskPlace, day: date, period: Period) -> BookingError:
+        alternatives = await nearest_free_desks(self.session, place.desk, day, period)
+        return _desk_taken(place.desk.code, day, period, alternatives)
 
     async def _already_booked(self, employee: Employee, booking_id: UUID | None, day: date) -> BookingError:
-        extra: dict[str, Any] = {"existing_booking_id": str(booking_id)} if booking_id else {}
-        return BookingError(
-            409,
-            "already-booked",
-            "Already booked",
-            f"{employee.name} already has a desk on {day} for that time; move that booking instead",
-            **extra,
-        )
+        return _already_booked(employee.name, booking_id, day)
 
     async def _end(self, booking: Booking, status: BookingStatus) -> None:
         booking.status, booking.ended_at = status, self.context.now()
         booking.sequence += 1
         booking.slots = []
         await self.session.flush()
+
+
+def _desk_taken(code: str, day: date, period: Period, alternatives: list[dict[str, Any]]) -> BookingError:
+    hint = " Nearest free desks in the same zone are listed." if alternatives else ""
+    return BookingError(
+        409, "desk-taken", "Desk is taken", f"Desk {code} is already booked on {day} ({period.value}).{hint}",
+        alternatives=alternatives,
+    )
+
+
+def _already_booked(name: str, booking_id: UUID | None, day: date) -> BookingError:
+    extra: dict[str, Any] = {"existing_booking_id": str(booking_id)} if booking_id else {}
+    return BookingError(
+        409, "already-booked", "Already booked",
+        f"{name} already has a desk on {day} for that time; move that booking instead", **extra,
+    )
 
 
 def _slots(desk_id: UUID, employee_id: UUID, day: date, period: Period) -> list[DeskSlot]:

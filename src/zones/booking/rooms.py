@@ -229,11 +229,12 @@ class RoomBookings:
         )
 
     async def _flush(self, room: Room, start: datetime, end: datetime) -> None:
+        name = room.name  # a failed flush expires what the session loaded
         try:
             await self.session.flush()
         except IntegrityError as error:
             if "ex_room_booking_no_overlap" in str(error.orig) or "exclusion" in str(error.orig).lower():
                 raise BookingError(
-                    409, "room-taken", "Room is taken", f"{room.name} is already booked for part of that time"
+                    409, "room-taken", "Room is taken", f"{name} is already booked for part of that time"
                 ) from error
             raise
