@@ -7,6 +7,7 @@ stand between the racers; a barrier releases them all at once.
 from __future__ import annotations
 
 import asyncio
+from itertools import pairwise
 from datetime import UTC, datetime, timedelta
 from typing import Any
 
@@ -68,13 +69,17 @@ async def test_many_people_racing_for_one_desk_and_slot_give_exactly_one_booking
 ) -> None:
     desk, day = world.desk("C1-05"), weekday(2)
     racers = await _racers(world, RACERS)
-    results = await _race(world, [(p, lambda ctx: DeskBookings(ctx).book(desk, day, Period.FULL)) for p in racers])
+    results = await _race(
+        world, [(p, lambda ctx: DeskBookings(ctx).book(desk, day, Period.FULL)) for p in racers]
+    )
     winners = [r for r in results if not isinstance(r, BookingError)]
     losers = [r for r in results if isinstance(r, BookingError)]
     assert len(winners) == 1
     assert {(e.status, e.code) for e in losers} == {(409, "desk-taken")}
     async with world.db.read_session() as session:
-        held = await session.scalar(select(func.count()).select_from(DeskSlot).where(DeskSlot.desk_id == desk))
+        held = await session.scalar(
+            select(func.count()).select_from(DeskSlot).where(DeskSlot.desk_id == desk)
+        )
     assert held == 2  # one booking, both halves
 
 
@@ -84,7 +89,10 @@ async def test_half_day_racers_for_one_desk_never_overlap(world: World, no_prech
     periods = [Period.FULL, Period.MORNING, Period.AFTERNOON]
     results = await _race(
         world,
-        [(p, lambda ctx, i=i: DeskBookings(ctx).book(desk, day, periods[i % 3])) for i, p in enumerate(racers)],
+        [
+            (p, lambda ctx, i=i: DeskBookings(ctx).book(desk, day, periods[i % 3]))
+            for i, p in enumerate(racers)
+        ],
     )
     won = sorted(r.period.value for r in results if not isinstance(r, BookingError))
     assert won in (["full"], ["afternoon", "morning"]), won
@@ -94,7 +102,11 @@ async def test_one_person_racing_for_many_desks_gets_exactly_one(world: World, n
     ann = world.people["ann"]
     codes = [f"C1-{n:02d}" for n in range(1, 13)]
     results = await _race(
-        world, [(ann, lambda ctx, c=c: DeskBookings(ctx).book(world.desk(c), weekday(4), Period.FULL)) for c in codes]
+        world,
+        [
+            (ann, lambda ctx, c=c: DeskBookings(ctx).book(world.desk(c), weekday(4), Period.FULL))
+            for c in codes
+        ],
     )
     assert sum(1 for r in results if not isinstance(r, BookingError)) == 1
     assert {r.code for r in results if isinstance(r, BookingError)} == {"already-booked"}
@@ -111,12 +123,17 @@ async def test_racing_for_one_room_gives_one_booking_per_time(world: World, no_p
 
     results = await _race(world, [(p, action(i)) for i, p in enumerate(racers)])
     async with world.db.read_session() as session:
-        kept = list(await session.scalars(
-            select(RoomBooking).where(RoomBooking.room_id == room, RoomBooking.status == RoomBookingStatus.BOOKED)
-            .order_by(RoomBooking.starts_at)
-        ))
+        kept = list(
+            await session.scalars(
+                select(RoomBooking)
+                .where(RoomBooking.room_id == room, RoomBooking.status == RoomBookingStatus.BOOKED)
+                .order_by(RoomBooking.starts_at)
+            )
+        )
     assert kept, "someone must win"
-    for first, second in zip(kept, kept[1:], strict=False):
+    for first, second in pairwise(kept):
         assert first.ends_at <= second.starts_at, "no two kept bookings overlap"
     assert {e.code for e in results if isinstance(e, BookingError)} <= {"room-taken"}
-    assert kept[0].starts_at.tzinfo is not None and kept[0].starts_at >= base.replace(tzinfo=UTC) - timedelta(hours=2)
+    assert kept[0].starts_at.tzinfo is not None and kept[0].starts_at >= base.replace(tzinfo=UTC) - timedelta(
+        hours=2
+    )

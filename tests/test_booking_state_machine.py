@@ -50,15 +50,22 @@ def test_bookings_never_overlap_whatever_happens(migrated_url: str) -> None:
             def _do(self, who: str, action):  # type: ignore[no-untyped-def]
                 async def run():  # type: ignore[no-untyped-def]
                     async with database.write_session() as session:
-                        return await action(DeskBookings(BookingContext(session, world.people[who], world.clock)))
+                        return await action(
+                            DeskBookings(BookingContext(session, world.people[who], world.clock))
+                        )
 
                 try:
                     return runner.run(run())
                 except BookingError:
                     return None
 
-            @rule(target=bookings, who=st.sampled_from(PEOPLE), desk=st.sampled_from(DESKS),
-                  day=st.sampled_from(DAYS), period=st.sampled_from(PERIODS))
+            @rule(
+                target=bookings,
+                who=st.sampled_from(PEOPLE),
+                desk=st.sampled_from(DESKS),
+                day=st.sampled_from(DAYS),
+                period=st.sampled_from(PERIODS),
+            )
             def book(self, who: str, desk: str, day, period: Period):  # type: ignore[no-untyped-def]
                 booking = self._do(who, lambda b: b.book(world.desk(desk), day, period))
                 outcomes["booked" if booking else "refused"] += 1
@@ -69,8 +76,12 @@ def test_bookings_never_overlap_whatever_happens(migrated_url: str) -> None:
                 if booking is not None:
                     self._do("planner", lambda b: b.cancel(booking))
 
-            @rule(booking=bookings, desk=st.sampled_from(DESKS), day=st.sampled_from(DAYS),
-                  period=st.sampled_from(PERIODS))
+            @rule(
+                booking=bookings,
+                desk=st.sampled_from(DESKS),
+                day=st.sampled_from(DAYS),
+                period=st.sampled_from(PERIODS),
+            )
             def move(self, booking: UUID | None, desk: str, day, period: Period) -> None:  # type: ignore[no-untyped-def]
                 if booking is not None:
                     self._do("planner", lambda b: b.move(booking, world.desk(desk), day, period))
@@ -96,20 +107,38 @@ def test_bookings_never_overlap_whatever_happens(migrated_url: str) -> None:
 
             async def _check(self) -> None:
                 async with database.read_session() as session:
-                    bookings = list((await session.execute(text(
-                        "SELECT id, desk_id, employee_id, day, period, status FROM booking"))).all())
-                    slots = list((await session.execute(text(
-                        "SELECT booking_id, desk_id, employee_id, day, half FROM desk_slot"))).all())
+                    bookings = list(
+                        (
+                            await session.execute(
+                                text("SELECT id, desk_id, employee_id, day, period, status FROM booking")
+                            )
+                        ).all()
+                    )
+                    slots = list(
+                        (
+                            await session.execute(
+                                text("SELECT booking_id, desk_id, employee_id, day, half FROM desk_slot")
+                            )
+                        ).all()
+                    )
                 desk_halves: set[tuple[object, object, str]] = set()
                 person_halves: set[tuple[object, object, str]] = set()
                 slots_of: dict[object, set[tuple[object, object, object, str]]] = {}
                 for slot in slots:
-                    slots_of.setdefault(slot.booking_id, set()).add((slot.desk_id, slot.employee_id, slot.day, slot.half))
+                    slots_of.setdefault(slot.booking_id, set()).add(
+                        (slot.desk_id, slot.employee_id, slot.day, slot.half)
+                    )
                 for booking in bookings:
                     active = booking.status in ("booked", "checked_in")
                     held = slots_of.get(booking.id, set())
-                    expected = {(booking.desk_id, booking.employee_id, booking.day, half.value)
-                                for half in Period(booking.period).halves} if active else set()
+                    expected = (
+                        {
+                            (booking.desk_id, booking.employee_id, booking.day, half.value)
+                            for half in Period(booking.period).halves
+                        }
+                        if active
+                        else set()
+                    )
                     assert held == expected, f"slots of {booking.id} disagree with its status and period"
                     if active:
                         for half in Period(booking.period).halves:
@@ -122,11 +151,14 @@ def test_bookings_never_overlap_whatever_happens(migrated_url: str) -> None:
 
         run_state_machine_as_test(
             Bookings,
-            settings=settings(max_examples=25, stateful_step_count=25, deadline=None,
-                              suppress_health_check=list(HealthCheck)),
+            settings=settings(
+                max_examples=25,
+                stateful_step_count=25,
+                deadline=None,
+                suppress_health_check=list(HealthCheck),
+            ),
         )
         runner.run(clear_tables(database))
         runner.run(database.dispose())
         # The machine must really have exercised both paths, not just stood still.
         assert outcomes["booked"] > 20 and outcomes["refused"] > 0, outcomes
-

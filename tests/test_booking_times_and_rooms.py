@@ -18,8 +18,15 @@ from zones.models import Period, RoomBooking, Site
 def _site(timezone: str) -> Site:
     from datetime import time
 
-    return Site(key="x", name="X", timezone=timezone, country="DK", working_days=[1, 2, 3, 4, 5, 6, 7],
-                opens_at=time(8, 0), closes_at=time(17, 0))
+    return Site(
+        key="x",
+        name="X",
+        timezone=timezone,
+        country="DK",
+        working_days=[1, 2, 3, 4, 5, 6, 7],
+        opens_at=time(8, 0),
+        closes_at=time(17, 0),
+    )
 
 
 @pytest.mark.parametrize(
@@ -34,7 +41,9 @@ def _site(timezone: str) -> Site:
         ("America/New_York", date(2026, 11, 2), 13),  # after 1 November: UTC-5
     ],
 )
-def test_office_hours_stay_at_local_eight_across_clock_changes(timezone: str, day: date, utc_hour: int) -> None:
+def test_office_hours_stay_at_local_eight_across_clock_changes(
+    timezone: str, day: date, utc_hour: int
+) -> None:
     starts, ends = period_bounds(_site(timezone), day, Period.FULL)
     assert starts.tzinfo is UTC
     assert (starts.hour, (ends - starts)) == (utc_hour, timedelta(hours=9))
@@ -68,14 +77,21 @@ def _local(day: date, hour: int, minute: int = 0) -> datetime:
 
 async def book_room(world: World, who: str, code: str, start: datetime, end: datetime, attendees: list[str]):  # type: ignore[no-untyped-def]
     return await as_(
-        world, who,
+        world,
+        who,
         lambda ctx: RoomBookings(ctx).book(world.rooms[code].id, "Workshop", start, end, attendees),
     )
 
 
 async def test_room_booking_reads_local_times_and_seats_the_organiser(world: World) -> None:
-    booking = await book_room(world, "ann", "W-AMAGER", _local(weekday(1), 10), _local(weekday(1), 12),
-                              ["guest@partner.example.org", world.people["bob"].email])
+    booking = await book_room(
+        world,
+        "ann",
+        "W-AMAGER",
+        _local(weekday(1), 10),
+        _local(weekday(1), 12),
+        ["guest@partner.example.org", world.people["bob"].email],
+    )
     assert booking.starts_at == datetime(2026, 12, 1, 9, 0, tzinfo=UTC)
     emails = {a.email for a in booking.attendees}
     assert world.people["ann"].email in emails and "guest@partner.example.org" in emails
@@ -87,7 +103,10 @@ async def test_room_capacity_counts_everyone(world: World) -> None:
     with pytest.raises(BookingError) as caught:
         await book_room(world, "ann", "W-AMAGER", _local(weekday(1), 10), _local(weekday(1), 11), people)
     assert (caught.value.code, caught.value.extra["capacity"], caught.value.extra["attendees"]) == (
-        "room-too-small", 6, 7)
+        "room-too-small",
+        6,
+        7,
+    )
 
 
 async def test_overlapping_room_bookings_are_refused_but_back_to_back_is_fine(world: World) -> None:
@@ -104,21 +123,55 @@ async def test_the_database_itself_refuses_overlapping_room_bookings(world: Worl
     room, site = world.rooms["W-VESTERBRO"], world.site
     start = datetime(2026, 12, 2, 9, 0, tzinfo=UTC)
     async with world.db.write_session() as session:
-        session.add(RoomBooking(site_id=site.id, room_id=room.id, organiser_id=world.people["ann"].employee_id,
-                                title="A", starts_at=start, ends_at=start + timedelta(hours=2)))
+        session.add(
+            RoomBooking(
+                site_id=site.id,
+                room_id=room.id,
+                organiser_id=world.people["ann"].employee_id,
+                title="A",
+                starts_at=start,
+                ends_at=start + timedelta(hours=2),
+            )
+        )
     with pytest.raises(IntegrityError):
         async with world.db.write_session() as session:
-            session.add(RoomBooking(site_id=site.id, room_id=room.id, organiser_id=world.people["bob"].employee_id,
-                                    title="B", starts_at=start + timedelta(hours=1), ends_at=start + timedelta(hours=3)))
+            session.add(
+                RoomBooking(
+                    site_id=site.id,
+                    room_id=room.id,
+                    organiser_id=world.people["bob"].employee_id,
+                    title="B",
+                    starts_at=start + timedelta(hours=1),
+                    ends_at=start + timedelta(hours=3),
+                )
+            )
     async with world.db.write_session() as session:  # back to back passes the constraint
-        session.add(RoomBooking(site_id=site.id, room_id=room.id, organiser_id=world.people["bob"].employee_id,
-                                title="C", starts_at=start + timedelta(hours=2), ends_at=start + timedelta(hours=3)))
+        session.add(
+            RoomBooking(
+                site_id=site.id,
+                room_id=room.id,
+                organiser_id=world.people["bob"].employee_id,
+                title="C",
+                starts_at=start + timedelta(hours=2),
+                ends_at=start + timedelta(hours=3),
+            )
+        )
 
 
 async def test_changing_attendees_reports_who_was_removed_and_raises_the_sequence(world: World) -> None:
-    booking = await book_room(world, "ann", "W-HAVNEN", _local(weekday(2), 9), _local(weekday(2), 10),
-                              ["a@example.org", "b@example.org"])
-    change = await as_(world, "ann", lambda ctx: RoomBookings(ctx).set_attendees(booking.id, ["b@example.org", "c@example.org"]))
+    booking = await book_room(
+        world,
+        "ann",
+        "W-HAVNEN",
+        _local(weekday(2), 9),
+        _local(weekday(2), 10),
+        ["a@example.org", "b@example.org"],
+    )
+    change = await as_(
+        world,
+        "ann",
+        lambda ctx: RoomBookings(ctx).set_attendees(booking.id, ["b@example.org", "c@example.org"]),
+    )
     assert [a.email for a in change.removed] == ["a@example.org"]
     assert [a.email for a in change.added] == ["c@example.org"]
     with pytest.raises(BookingError) as caught:

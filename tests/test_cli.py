@@ -157,7 +157,11 @@ def test_demo_then_serve_on_the_embedded_default(tmp_path: Path) -> None:
         assert httpx.get(f"http://127.0.0.1:{port}/sites", timeout=5).status_code == 401
         token = subprocess.run(
             [sys.executable, "-m", "zones", "user", "token", "anders.olsen@kff.example.dk"],
-            env=env, capture_output=True, text=True, timeout=60, check=True,
+            env=env,
+            capture_output=True,
+            text=True,
+            timeout=60,
+            check=True,
         ).stdout.strip()
         headers = {"Authorization": f"Bearer {token}"}
         sites = httpx.get(f"http://127.0.0.1:{port}/sites", headers=headers, timeout=5).json()

@@ -6,6 +6,7 @@ import itertools
 import os
 import random
 import re
+from collections.abc import Mapping, Sequence
 from fractions import Fraction
 from pathlib import Path
 
@@ -43,6 +44,7 @@ def osa_data() -> Path:
 
 
 def shipped_instances() -> list[Path]:
+    """Every instance file under the data folder (collected at import, hence no fixture)."""
     return sorted(p for p in DATA.glob("*/*.txt") if p.name != "readme.txt") if DATA.is_dir() else []
 
 
@@ -52,7 +54,7 @@ def shipped_instances() -> list[Path]:
 def tiny(
     spaces: list[str],
     rooms: list[tuple[int, str, set[int]]],
-    constraints: list[tuple[T, bool, int, int]] = (),
+    constraints: Sequence[tuple[T, bool, int, int]] = (),
 ) -> OsaInstance:
     """Build an instance in code: rooms are (floor, capacity, adjacent ids)."""
     return OsaInstance(
@@ -136,13 +138,13 @@ def test_malformed_row_error_names_the_file_and_line(tmp_path: Path) -> None:
 
 def test_adjacency_list_shorter_than_announced_is_rejected_with_its_line(tmp_path: Path) -> None:
     path = _write(tmp_path, GOOD.replace("0 0 10 1 1", "0 0 10 2 1"))
-    with pytest.raises(OsaFormatError, match=r"broken.txt:13: room 0 announces 2 adjacent rooms"):
+    with pytest.raises(OsaFormatError, match=r"broken\.txt:13: room 0 announces 2 adjacent rooms"):
         read_instance(path)
 
 
 def test_constraint_naming_an_unknown_entity_is_rejected_with_its_line(tmp_path: Path) -> None:
     path = _write(tmp_path, GOOD.replace("0 6 1 0 -1", "0 6 1 7 -1"))
-    with pytest.raises(OsaFormatError, match=r"broken.txt:17: .*C1=7 is not a known entity"):
+    with pytest.raises(OsaFormatError, match=r"broken\.txt:17: .*C1=7 is not a known entity"):
         read_instance(path)
 
 
@@ -153,7 +155,7 @@ def test_header_count_that_disagrees_with_the_rows_is_rejected(tmp_path: Path) -
 
 
 def test_missing_file_is_reported_as_a_format_error_naming_it(tmp_path: Path) -> None:
-    with pytest.raises(OsaFormatError, match="nowhere.txt"):
+    with pytest.raises(OsaFormatError, match=r"nowhere\.txt"):
         read_instance(tmp_path / "nowhere.txt")
 
 
@@ -191,7 +193,7 @@ def test_over_use_costs_twice_per_unit_and_decimals_stay_exact() -> None:
     ids=lambda v: v[0].name.lower() if isinstance(v, tuple) and isinstance(v[0], T) else None,
 )
 def test_each_soft_constraint_type_costs_its_penalty_only_when_violated(
-    constraint, good, bad, penalty
+    constraint: tuple[T, bool, int, int], good: Mapping[int, int], bad: Mapping[int, int], penalty: int
 ) -> None:
     instance = tiny(["6", "6"], THREE_ROOMS, [constraint])
     kept, broken = evaluate(instance, good), evaluate(instance, bad)
@@ -222,7 +224,7 @@ def test_capacity_at_exactly_full_is_not_a_violation() -> None:
     ],
 )
 def test_hard_violations_are_reported_readably_and_make_the_allocation_infeasible(
-    constraint, allocation, message
+    constraint: tuple[T, bool, int, int], allocation: Mapping[int, int], message: str
 ) -> None:
     instance = tiny(["6", "6"], THREE_ROOMS, [constraint])
     result = evaluate(instance, allocation)
@@ -259,6 +261,7 @@ def random_tiny(seed: int) -> OsaInstance:
 
 
 def brute_force_optimum(instance: OsaInstance) -> Fraction:
+    """The cheapest feasible allocation's cost, by trying every one."""
     entities = [e.id for e in instance.entities]
     costs = []
     for rooms in itertools.product([r.id for r in instance.rooms], repeat=len(entities)):
@@ -288,7 +291,7 @@ def test_model_prices_any_fixed_allocation_exactly_like_the_evaluator(seed: int)
         if not evaluate(instance, allocation).feasible:
             continue
         osa = build_model(instance)
-        osa.model.clear_objective()
+        osa.model.clear_objective()  # type: ignore[no-untyped-call]  # OR-Tools leaves it unannotated
         for (e, r), var in osa.in_room.items():
             osa.model.add(var == int(allocation[e] == r))
         solver = cp_model.CpSolver()
@@ -327,7 +330,7 @@ def test_model_prices_the_greedy_allocation_of_a_real_instance_like_the_evaluato
     assert allocation is not None
     osa = build_model(instance)
     allocation = osa.canonical(allocation)  # same cost, respects the symmetry-breaking order
-    osa.model.clear_objective()
+    osa.model.clear_objective()  # type: ignore[no-untyped-call]  # OR-Tools leaves it unannotated
     for (e, r), var in osa.in_room.items():
         osa.model.add(var == int(allocation[e] == r))
     solver = cp_model.CpSolver()

@@ -22,8 +22,10 @@ from litestar.openapi.spec import Components, Tag
 from zones import __version__
 from zones.api.auth import authentication_middleware, security_schemes
 from zones.api.bookings.controllers import controllers as booking_controllers
+from zones.api.bookings.schemas import request_bodies
 from zones.api.health import HealthController
 from zones.api.office.controllers import controllers as office_controllers
+from zones.api.openapi import close_strict_request_bodies
 from zones.api.problems import exception_handlers, problem_details_plugin
 from zones.booking.context import utc_now
 from zones.booking.release import ReleaseTask
@@ -50,7 +52,7 @@ def create_app(
         ),
         create_all=False,
     )
-    return Litestar(
+    app = Litestar(
         route_handlers=[HealthController, *office_controllers, *booking_controllers],
         middleware=[authentication_middleware()],
         plugins=[SQLAlchemyPlugin(config=sqlalchemy), problem_details_plugin()],
@@ -83,6 +85,8 @@ def create_app(
         debug=settings.debug,
         state=State({"database": database, "settings": settings, "clock": clock}),
     )
+    close_strict_request_bodies(app, request_bodies)
+    return app
 
 
 logging.getLogger("sqlalchemy.engine").setLevel(logging.WARNING)

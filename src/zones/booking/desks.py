@@ -369,7 +369,10 @@ class DeskBookings:
 def _desk_taken(code: str, day: date, period: Period, alternatives: list[dict[str, Any]]) -> BookingError:
     hint = " Nearest free desks in the same zone are listed." if alternatives else ""
     return BookingError(
-        409, "desk-taken", "Desk is taken", f"Desk {code} is already booked on {day} ({period.value}).{hint}",
+        409,
+        "desk-taken",
+        "Desk is taken",
+        f"Desk {code} is already booked on {day} ({period.value}).{hint}",
         alternatives=alternatives,
     )
 
@@ -377,8 +380,11 @@ def _desk_taken(code: str, day: date, period: Period, alternatives: list[dict[st
 def _already_booked(name: str, booking_id: UUID | None, day: date) -> BookingError:
     extra: dict[str, Any] = {"existing_booking_id": str(booking_id)} if booking_id else {}
     return BookingError(
-        409, "already-booked", "Already booked",
-        f"{name} already has a desk on {day} for that time; move that booking instead", **extra,
+        409,
+        "already-booked",
+        "Already booked",
+        f"{name} already has a desk on {day} for that time; move that booking instead",
+        **extra,
     )
 
 

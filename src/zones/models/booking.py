@@ -166,7 +166,9 @@ class RoomBooking(Base):
     sequence: Mapped[int] = mapped_column(Integer(), default=0)
 
     attendees: Mapped[list[RoomAttendee]] = relationship(
-        back_populates="room_booking", cascade="all, delete-orphan", order_by="RoomAttendee.email",
+        back_populates="room_booking",
+        cascade="all, delete-orphan",
+        order_by="RoomAttendee.email",
         lazy="raise",
     )
 
