@@ -7,8 +7,8 @@ stand between the racers; a barrier releases them all at once.
 from __future__ import annotations
 
 import asyncio
-from itertools import pairwise
 from datetime import UTC, datetime, timedelta
+from itertools import pairwise
 from typing import Any
 
 import pytest

@@ -120,7 +120,8 @@ def greedy_allocation(instance: OsaInstance) -> dict[int, int] | None:
             return None
         place(entity.id, best[2])
         # Place hard partners next, before others take the rooms they need.
-        waiting = [p for p in hard_partners[entity.id] if p not in placed and p in queue]
+        # A partner linked by two hard constraints (same room and nearby) is still placed once.
+        waiting = list(dict.fromkeys(p for p in hard_partners[entity.id] if p not in placed and p in queue))
         queue = waiting + [q for q in queue if q not in waiting]
     return placed
 
