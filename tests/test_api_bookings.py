@@ -72,6 +72,11 @@ async def test_book_see_move_check_in_and_cancel_over_http(api: Api) -> None:
     assert [(p["name"], p["desk"], p["checked_in"]) for p in libraries["present"]] == [
         (world.people["ann"].name, "Q1-03", True)
     ]
+    opted_out = await api.call("ann", "PATCH", "/me", json={"shares_presence": False})
+    assert opted_out.json()["shares_presence"] is False
+    hidden = (await api.call("bob", "GET", "/whos-in", params={"day": str(weekday(1))})).json()
+    libraries = next(t for t in hidden["teams"] if t["team"] == "Libraries")
+    assert (libraries["present"], libraries["hidden"]) == ([], 1)
     cancelled = await api.call("ann", "DELETE", f"/bookings/{booking['id']}")
     assert cancelled.json()["status"] == "cancelled"
 
@@ -173,6 +178,7 @@ EXPECTED: dict[str, dict[str, int]] = {
     "GET /availability": dict(anonymous=401, ann=200, bob=200, eve=200, planner=200, admin=200),
     "GET /whos-in": dict(anonymous=401, ann=200, bob=200, eve=200, planner=200, admin=200),
     "GET /me": dict(anonymous=401, ann=200, bob=200, eve=200, planner=200, admin=200),
+    "PATCH /me": dict(anonymous=401, ann=200, bob=200, eve=200, planner=200, admin=200),
     "GET /bookings": dict(anonymous=401, ann=200, bob=200, eve=200, planner=200, admin=200),
     "GET /bookings?employee_id={ann}": dict(anonymous=401, ann=200, bob=403, eve=403, planner=200, admin=200),
     "GET /bookings/{booking}": dict(anonymous=401, ann=200, bob=404, eve=404, planner=200, admin=200),
@@ -273,7 +279,9 @@ async def test_every_endpoint_answers_every_role_as_specified(api: Api) -> None:
                     "employee_id": str(ann),
                     "period": period.value,
                 }
-            if endpoint.startswith("PATCH"):
+            if endpoint == "PATCH /me":
+                kwargs["json"] = {"shares_presence": True}
+            elif endpoint.startswith("PATCH"):
                 kwargs["json"] = {"desk_id": str(world.desk(next(patch_targets)))}
             if endpoint.endswith("check-in"):
                 kwargs = {}

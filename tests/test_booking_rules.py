@@ -117,6 +117,7 @@ async def test_zone_occupancy_cap_is_respected(world: World) -> None:
     await book(world, "ann", "Q1-01", weekday(3))
     error = await refusal(world, "bob", "Q1-09", weekday(3))
     assert (error.status, error.code) == (409, "zone-full")
+    assert {alt["name"] for alt in error.extra["alternatives"]} == {"Quiet zone · harbour side"}
 
 
 async def test_only_planners_book_on_behalf_of_others(world: World) -> None:

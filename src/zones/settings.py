@@ -40,6 +40,8 @@ class Settings:
     debug: bool = False
     release_interval_s: float = 60.0
     """How often the server frees desks nobody checked in to (0 turns it off)."""
+    bench_endpoints: bool = False
+    """Mount the benchmark's baseline endpoint (never in production)."""
 
     def __post_init__(self) -> None:
         if not self.database_url:
@@ -58,6 +60,7 @@ class Settings:
             port=int(env.get("ZONES_PORT", DEFAULT_PORT)),
             debug=env.get("ZONES_DEBUG", "").lower() in {"1", "true", "yes"},
             release_interval_s=float(env.get("ZONES_RELEASE_INTERVAL", 60)),
+            bench_endpoints=env.get("ZONES_BENCH_ENDPOINTS", "").lower() in {"1", "true", "yes"},
         )
 
     @property

@@ -21,6 +21,7 @@ from litestar.openapi.spec import Components, Tag
 
 from zones import __version__
 from zones.api.auth import authentication_middleware, security_schemes
+from zones.api.bench import bench_insert
 from zones.api.bookings.controllers import controllers as booking_controllers
 from zones.api.bookings.schemas import request_bodies
 from zones.api.health import HealthController
@@ -53,7 +54,12 @@ def create_app(
         create_all=False,
     )
     app = Litestar(
-        route_handlers=[HealthController, *office_controllers, *booking_controllers],
+        route_handlers=[
+            HealthController,
+            *office_controllers,
+            *booking_controllers,
+            *([bench_insert] if settings.bench_endpoints else []),
+        ],
         middleware=[authentication_middleware()],
         plugins=[SQLAlchemyPlugin(config=sqlalchemy), problem_details_plugin()],
         exception_handlers=exception_handlers,  # type: ignore[arg-type]

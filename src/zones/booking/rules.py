@@ -6,7 +6,7 @@ import math
 from datetime import date, datetime, timedelta
 from uuid import UUID
 
-from sqlalchemy import func, select
+from sqlalchemy import String, func, select
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from zones.booking.errors import BookingError
@@ -137,12 +137,35 @@ async def check_zone_cap(
             statement = statement.where(DeskSlot.booking_id != ignore_booking)
         taken = int(await session.scalar(statement) or 0)
         if taken >= zone.occupancy_cap:
+            alternatives = await free_desks_in_similar_zones(session, zone, day, period)
             raise BookingError(
                 409,
                 "zone-full",
                 "Zone is full",
-                f"{zone.name} is at its occupancy cap of {zone.occupancy_cap} on {day} ({_half_name(half)})",
+                f"{zone.name} is at its occupancy cap of {zone.occupancy_cap} on {day} ({_half_name(half)});"
+                f" free desks in other {zone.activity.value} zones are listed",
+                alternatives=alternatives,
             )
+
+
+async def free_desks_in_similar_zones(
+    session: AsyncSession, zone: Zone, day: date, period: Period, limit: int = 5
+) -> list[dict[str, object]]:
+    """Free bookable desks in the site's other zones for the same activity."""
+    taken = select(DeskSlot.desk_id).where(DeskSlot.day == day, DeskSlot.half.in_(period.halves))
+    rows = await session.execute(
+        select(Desk.id, Desk.code, Zone.name)
+        .join(Zone, Zone.id == Desk.zone_id)
+        .where(Zone.site_id == zone.site_id, Zone.activity == zone.activity, Zone.id != zone.id)
+        .where(
+            Desk.bookable.is_(True), Desk.id.not_in(taken), ~Desk.attributes.cast(String).contains(ACCESSIBLE)
+        )
+        .order_by(Zone.key, Desk.code)
+        .limit(limit)
+    )
+    return [
+        {"desk_id": str(desk_id), "code": code, "name": zone_name} for desk_id, code, zone_name in rows.all()
+    ]
 
 
 def _half_name(half: Half) -> str:

@@ -23,6 +23,7 @@ from zones.api.bookings.schemas import (
     Conflict,
     DeskAvailability,
     MeRead,
+    MeUpdate,
     PresenceRead,
     RoomBookingCreate,
     RoomBookingRead,
@@ -40,7 +41,8 @@ from zones.booking.desks import DeskBookings
 from zones.booking.errors import not_found
 from zones.booking.presence import availability, whos_in
 from zones.booking.rooms import RoomBookings
-from zones.models import Activity, Booking, Desk, Period, RoomAttendee, RoomBooking, Site, Zone
+from zones.db.engine import mark_as_writer
+from zones.models import Activity, Booking, Desk, Employee, Period, RoomAttendee, RoomBooking, Site, Zone
 
 Limit = Annotated[int, QueryParameter(ge=1, le=500, description="Items per page")]
 Offset = Annotated[int, QueryParameter(ge=0, le=10_000_000, description="Items to skip")]
@@ -378,9 +380,33 @@ class PresenceController(Controller):
         )
 
     @get("/me", operation_id="getMe", summary="The authenticated caller", responses=problem_responses(401))
-    async def get_me(self, request: Request[Principal, Any, Any]) -> MeRead:
-        user = request.user
-        return MeRead(user.employee_id, user.email, user.name, user.role.value)
+    async def get_me(
+        self, db_session: NamedDependency[AsyncSession], request: Request[Principal, Any, Any]
+    ) -> MeRead:
+        employee = await db_session.get_one(Employee, request.user.employee_id)
+        return _me(employee)
+
+    @patch(
+        "/me",
+        operation_id="updateMe",
+        summary="Opt in or out of showing my presence",
+        responses=problem_responses(400, 401),
+    )
+    async def update_me(
+        self,
+        db_session: NamedDependency[AsyncSession],
+        request: Request[Principal, Any, Any],
+        data: JSONBody[MeUpdate],
+    ) -> MeRead:
+        await mark_as_writer(db_session)
+        employee = await db_session.get_one(Employee, request.user.employee_id)
+        employee.shares_presence = data.shares_presence
+        await commit(db_session)
+        return _me(employee)
+
+
+def _me(employee: Employee) -> MeRead:
+    return MeRead(employee.id, employee.email, employee.name, employee.role.value, employee.shares_presence)
 
 
 controllers = [BookingController, RoomBookingController, PresenceController]

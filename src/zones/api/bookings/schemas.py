@@ -241,6 +241,14 @@ class MeRead(msgspec.Struct):
     email: str
     name: str
     role: str
+    shares_presence: bool
+    """Whether colleagues see that I am in, and where."""
+
+
+class MeUpdate(msgspec.Struct, forbid_unknown_fields=True):
+    """What a person may change about themselves."""
+
+    shares_presence: bool
 
 
 request_bodies: list[type[msgspec.Struct]] = [
