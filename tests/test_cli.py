@@ -30,6 +30,11 @@ COMMANDS = [
     ["staff", "import"],
     ["serve"],
     ["demo"],
+    ["user", "token"],
+    ["user", "revoke"],
+    ["bookings", "release"],
+    ["outbox", "show"],
+    ["outbox", "send"],
 ]
 
 
@@ -169,3 +174,11 @@ def test_demo_then_serve_on_the_embedded_default(tmp_path: Path) -> None:
     finally:
         server.terminate()
         server.wait(timeout=10)
+
+
+def test_outbox_show_lists_invites_even_with_mail_off(clean_url: str) -> None:
+    _zones(clean_url, "office", "load", str(demo_office_file()))
+    _zones(clean_url, "staff", "import", str(demo_staff_file()))
+    code, out, _ = _zones(clean_url, "outbox", "show")
+    assert code == 0
+    assert "0 message(s); e-mail delivery is off" in out

@@ -402,6 +402,82 @@ def bookings_release(ctx: click.Context) -> None:
     out.print(f"released {_run(_settings(ctx), work)} booking(s)")
 
 
+# --- calendar outbox ----------------------------------------------------------------------------
+
+
+@main.group()
+def outbox() -> None:
+    """Calendar invites waiting to be e-mailed, and their delivery."""
+
+
+@outbox.command("show")
+@click.option(
+    "--status", type=click.Choice(["pending", "sent", "failed", "all"]), default="all", show_default=True
+)
+@click.option("--limit", type=int, default=30, show_default=True)
+@click.option("--ics", "show_ics", is_flag=True, help="Print each message's iCalendar object too.")
+@click.pass_context
+def outbox_show(ctx: click.Context, status: str, limit: int, show_ics: bool) -> None:
+    """List invites in the outbox, newest first."""
+    from zones.models import OutboxMessage
+
+    async def work(database: Database) -> list[OutboxMessage]:
+        await _require_schema(database)
+        async with database.read_session() as session:
+            statement = select(OutboxMessage).order_by(OutboxMessage.created_at.desc()).limit(limit)
+            if status != "all":
+                statement = statement.where(OutboxMessage.status == status)
+            return list(await session.scalars(statement))
+
+    messages = _run(_settings(ctx), work)
+    settings = _settings(ctx)
+    mode = "on" if settings.mail.enabled else "off (set ZONES_MAIL_ENABLED=1 to deliver)"
+    out.print(f"{len(messages)} message(s); e-mail delivery is {mode}", highlight=False)
+    table = Table()
+    for column in ("Created (UTC)", "Status", "Method", "Seq", "To", "Subject", "Tries"):
+        table.add_column(column)
+    for message in messages:
+        table.add_row(
+            f"{message.created_at:%Y-%m-%d %H:%M:%S}",
+            message.status.value,
+            message.method,
+            str(message.sequence),
+            message.recipient,
+            message.subject,
+            str(message.attempts),
+        )
+    out.print(table)
+    if show_ics:
+        for message in messages:
+            click.echo(message.ics)
+
+
+@outbox.command("send")
+@click.pass_context
+def outbox_send(ctx: click.Context) -> None:
+    """Deliver every due invite now over the configured SMTP server (ZONES_SMTP_*)."""
+    from zones.booking.context import utc_now
+    from zones.calendar.sender import deliver_due
+
+    settings = _settings(ctx)
+
+    async def work(database: Database) -> tuple[int, int, int]:
+        await _require_schema(database)
+        sent = retrying = failed = 0
+        while True:
+            report = await deliver_due(database, settings.mail, utc_now())
+            sent, retrying, failed = (
+                sent + len(report.sent),
+                retrying + len(report.retrying),
+                failed + len(report.failed),
+            )
+            if not report.sent:
+                return sent, retrying, failed
+
+    sent, retrying, failed = _run(settings, work)
+    out.print(f"sent {sent}, will retry {retrying}, gave up on {failed}")
+
+
 # --- serving ----------------------------------------------------------------------------------
 
 

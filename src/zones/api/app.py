@@ -3,8 +3,10 @@
 from __future__ import annotations
 
 import logging
+import re
 from collections.abc import Callable
 from datetime import datetime
+from typing import Any
 
 from advanced_alchemy.extensions.litestar import (
     AlembicAsyncConfig,
@@ -24,26 +26,51 @@ from zones.api.auth import authentication_middleware, security_schemes
 from zones.api.bench import bench_insert
 from zones.api.bookings.controllers import controllers as booking_controllers
 from zones.api.bookings.schemas import request_bodies
+from zones.api.calendar import CalendarController
 from zones.api.health import HealthController
 from zones.api.office.controllers import controllers as office_controllers
 from zones.api.openapi import close_strict_request_bodies
 from zones.api.problems import exception_handlers, problem_details_plugin
 from zones.booking.context import utc_now
 from zones.booking.release import ReleaseTask
+from zones.calendar.events import CalendarConfig
+from zones.calendar.sender import MailTask
 from zones.db import Database, create_database
 from zones.db.migrate import alembic_config
 from zones.settings import Settings
+
+_ICS_ALIAS = re.compile(r"^/bookings/([0-9a-fA-F-]{36})\.ics$")
+
+
+class ZonesApp(Litestar):
+    """The Litestar app, plus `/bookings/{id}.ics` as an alias of `/bookings/{id}/calendar`.
+
+    Litestar's router takes whole path segments as parameters, so the `.ics` suffix is mapped here,
+    before routing.
+    """
+
+    async def __call__(self, scope: Any, receive: Any, send: Any) -> None:
+        if scope["type"] == "http" and (match := _ICS_ALIAS.match(scope["path"])):
+            path = f"/bookings/{match[1]}/calendar"
+            scope = {**scope, "path": path, "raw_path": path.encode()}
+        await super().__call__(scope, receive, send)
 
 
 def create_app(
     settings: Settings | None = None,
     database: Database | None = None,
     clock: Callable[[], datetime] = utc_now,
-) -> Litestar:
+) -> ZonesApp:
     """Build the API for `settings` (read from the environment by default); `clock` is for tests."""
     settings = settings or Settings.from_env()
     database = database or create_database(settings.database_url)
-    release = ReleaseTask(database, clock, settings.release_interval_s)
+    calendar = CalendarConfig(
+        public_url=settings.public_url,
+        organizer=settings.mail.organizer,
+        organizer_name=settings.mail.organizer_name,
+    )
+    release = ReleaseTask(database, clock, settings.release_interval_s, calendar)
+    mail = MailTask(database, settings.mail, clock)
     sqlalchemy = SQLAlchemyAsyncConfig(
         engine_instance=database.engine,
         session_config=AsyncSessionConfig(expire_on_commit=False),
@@ -53,11 +80,12 @@ def create_app(
         ),
         create_all=False,
     )
-    app = Litestar(
+    app = ZonesApp(
         route_handlers=[
             HealthController,
             *office_controllers,
             *booking_controllers,
+            CalendarController,
             *([bench_insert] if settings.bench_endpoints else []),
         ],
         middleware=[authentication_middleware()],
@@ -77,6 +105,7 @@ def create_app(
                 Tag(name="Bookings", description="Desk bookings by day or half-day, series, check-in"),
                 Tag(name="Room bookings", description="Workshop rooms by the hour, with attendees"),
                 Tag(name="Presence", description="Free desks by activity, who of my teams is in"),
+                Tag(name="Calendar", description="Bookings as iCalendar: downloads and subscription feeds"),
                 Tag(name="Health", description="Liveness and schema status"),
             ],
             components=Components(security_schemes=security_schemes),
@@ -86,10 +115,10 @@ def create_app(
             root={"level": "DEBUG" if settings.debug else "INFO", "handlers": ["queue_listener"]},
             log_exceptions="always" if settings.debug else "debug",
         ),
-        on_startup=[release.start],
-        on_shutdown=[release.stop, database.dispose],
+        on_startup=[release.start, mail.start],
+        on_shutdown=[release.stop, mail.stop, database.dispose],
         debug=settings.debug,
-        state=State({"database": database, "settings": settings, "clock": clock}),
+        state=State({"database": database, "settings": settings, "clock": clock, "calendar": calendar}),
     )
     close_strict_request_bodies(app, request_bodies)
     return app

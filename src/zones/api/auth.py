@@ -49,7 +49,10 @@ class BearerTokenMiddleware(AbstractAuthenticationMiddleware):
 
 def authentication_middleware() -> DefineMiddleware:
     """The middleware, with the health check and the API documentation left open."""
-    return DefineMiddleware(BearerTokenMiddleware, exclude=["^/health", "^/schema"])
+    # A calendar feed URL carries its own secret: calendar apps cannot send bearer tokens.
+    return DefineMiddleware(
+        BearerTokenMiddleware, exclude=["^/health", "^/schema", r"^/calendar/[^/]+\.ics$"]
+    )
 
 
 def requires_planner(connection: ASGIConnection[Any, Any, Any, Any], _: BaseRouteHandler) -> None:

@@ -21,7 +21,9 @@ async def provide_booking_context(
 ) -> BookingContext:
     """A write transaction (BEGIN IMMEDIATE on SQLite) for the authenticated caller."""
     await mark_as_writer(db_session)
-    return BookingContext(db_session, request.user, clock=request.app.state.clock)
+    return BookingContext(
+        db_session, request.user, clock=request.app.state.clock, calendar=request.app.state.calendar
+    )
 
 
 async def commit(session: AsyncSession) -> None:

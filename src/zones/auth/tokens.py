@@ -20,9 +20,9 @@ def hash_token(token: str) -> str:
     return hashlib.sha256(token.encode()).hexdigest()
 
 
-def new_token() -> str:
-    """A fresh token: 256 random bits, URL-safe."""
-    return TOKEN_PREFIX + secrets.token_urlsafe(32)
+def new_token(prefix: str = TOKEN_PREFIX) -> str:
+    """A fresh token: 256 random bits, URL-safe, after a prefix that says what it is for."""
+    return prefix + secrets.token_urlsafe(32)
 
 
 async def issue_token(

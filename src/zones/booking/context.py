@@ -9,6 +9,7 @@ from datetime import UTC, datetime
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from zones.auth import Principal
+from zones.calendar.events import CalendarConfig
 
 
 def utc_now() -> datetime:
@@ -23,6 +24,8 @@ class BookingContext:
     session: AsyncSession
     actor: Principal
     clock: Callable[[], datetime] = field(default=utc_now)
+    calendar: CalendarConfig = field(default_factory=CalendarConfig)
+    """Organizer and links for the invites each change writes to the outbox."""
 
     def now(self) -> datetime:
         return self.clock()

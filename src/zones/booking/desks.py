@@ -25,6 +25,8 @@ from zones.booking.rules import (
     check_zone_cap,
 )
 from zones.booking.times import local_today, period_bounds, site_zone
+from zones.calendar.events import CalendarConfig
+from zones.calendar.outbox import announce_desk_booking
 from zones.models import (
     ACTIVE_STATUSES,
     Booking,
@@ -133,6 +135,7 @@ class DeskBookings:
         )
         self.session.add(booking)
         await self._flush(place, employee, day, period)
+        await announce_desk_booking(self.session, booking, self.context.calendar, now, "Booked")
         return booking
 
     async def book_series(
@@ -180,6 +183,9 @@ class DeskBookings:
         if not booking.status.active:
             return booking
         await self._end(booking, BookingStatus.CANCELLED)
+        await announce_desk_booking(
+            self.session, booking, self.context.calendar, self.context.now(), "Cancelled"
+        )
         return booking
 
     async def move(
@@ -224,6 +230,7 @@ class DeskBookings:
         booking.sequence += 1
         booking.slots = _slots(place.desk.id, employee.id, new_day, new_period)
         await self._flush(place, employee, new_day, new_period)
+        await announce_desk_booking(self.session, booking, self.context.calendar, self.context.now(), "Moved")
         return booking
 
     async def check_in(self, booking_id: UUID) -> Booking:
@@ -424,8 +431,13 @@ async def nearest_free_desks(
     ]
 
 
-async def release_no_shows(session: AsyncSession, now: datetime) -> list[Booking]:
-    """Release every booking not checked in by its deadline; running it again releases nothing more."""
+async def release_no_shows(
+    session: AsyncSession, now: datetime, calendar: CalendarConfig | None = None
+) -> list[Booking]:
+    """Release every booking not checked in by its deadline; running it again releases nothing more.
+
+    Each released booking queues a CANCEL, so the person's calendar stops showing a desk they lost.
+    """
     due = list(
         await session.scalars(
             select(Booking)
@@ -441,6 +453,10 @@ async def release_no_shows(session: AsyncSession, now: datetime) -> list[Booking
         booking.sequence += 1
         booking.slots = []
     await session.flush()
+    for booking in due:
+        await announce_desk_booking(
+            session, booking, calendar or CalendarConfig(), now, "Released (no check-in)"
+        )
     return due
 
 

@@ -9,22 +9,29 @@ from collections.abc import Callable
 from datetime import datetime
 
 from zones.booking.desks import release_no_shows
+from zones.calendar.events import CalendarConfig
 from zones.db import Database
 
 logger = logging.getLogger("zones.release")
 
 
-async def release_once(database: Database, now: datetime) -> int:
+async def release_once(database: Database, now: datetime, calendar: CalendarConfig | None = None) -> int:
     """Release every overdue booking in one write transaction; returns how many."""
     async with database.write_session() as session:
-        return len(await release_no_shows(session, now))
+        return len(await release_no_shows(session, now, calendar))
 
 
 class ReleaseTask:
     """Runs `release_once` every `interval` seconds inside the server process."""
 
-    def __init__(self, database: Database, clock: Callable[[], datetime], interval: float) -> None:
-        self.database, self.clock, self.interval = database, clock, interval
+    def __init__(
+        self,
+        database: Database,
+        clock: Callable[[], datetime],
+        interval: float,
+        calendar: CalendarConfig | None = None,
+    ) -> None:
+        self.database, self.clock, self.interval, self.calendar = database, clock, interval, calendar
         self._task: asyncio.Task[None] | None = None
 
     async def start(self) -> None:
@@ -41,7 +48,7 @@ class ReleaseTask:
     async def _run(self) -> None:
         while True:
             try:
-                released = await release_once(self.database, self.clock())
+                released = await release_once(self.database, self.clock(), self.calendar)
                 if released:
                     logger.info("released %d bookings that were not checked in", released)
             except Exception:  # keep the loop alive; the next round retries

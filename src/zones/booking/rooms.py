@@ -15,6 +15,7 @@ from zones.booking.context import BookingContext
 from zones.booking.errors import BookingError, forbidden, not_found
 from zones.booking.rules import check_horizon, check_working_day
 from zones.booking.times import site_zone, to_utc
+from zones.calendar.outbox import announce_room_booking
 from zones.models import Employee, Policy, Room, RoomAttendee, RoomBooking, RoomBookingStatus, Site
 
 MAX_LENGTH = timedelta(hours=12)
@@ -87,6 +88,9 @@ class RoomBookings:
         await self._check_free(room, start, end, len(people))
         self.session.add(booking)
         await self._flush(room, start, end)
+        await announce_room_booking(
+            self.session, booking, self.context.calendar, self.context.now(), "Invitation"
+        )
         return booking
 
     async def set_attendees(self, booking_id: UUID, attendees: list[str]) -> AttendeeChange:
@@ -106,6 +110,14 @@ class RoomBookings:
             booking.attendees = [current.get(a.email.lower(), a) for a in wanted]
             booking.sequence += 1
             await self.session.flush()
+            await announce_room_booking(
+                self.session,
+                booking,
+                self.context.calendar,
+                self.context.now(),
+                "Updated",
+                removed=change.removed,
+            )
         return change
 
     async def cancel(self, booking_id: UUID) -> RoomBooking:
@@ -115,6 +127,9 @@ class RoomBookings:
             booking.status = RoomBookingStatus.CANCELLED
             booking.sequence += 1
             await self.session.flush()
+            await announce_room_booking(
+                self.session, booking, self.context.calendar, self.context.now(), "Cancelled"
+            )
         return booking
 
     async def _own(self, booking_id: UUID) -> RoomBooking:

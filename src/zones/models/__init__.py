@@ -24,6 +24,7 @@ from zones.models.desk import Desk
 from zones.models.employee import Employee, Role
 from zones.models.floor import Floor
 from zones.models.neighbourhood import Neighbourhood
+from zones.models.outbox import CalendarFeed, OutboxMessage, OutboxStatus
 from zones.models.policy import Policy, PolicyThreshold, ThresholdDirection
 from zones.models.room import Room
 from zones.models.site import Site, Weekday
@@ -40,12 +41,15 @@ __all__ = (
     "Booking",
     "BookingSeries",
     "BookingStatus",
+    "CalendarFeed",
     "Desk",
     "DeskSlot",
     "Employee",
     "Floor",
     "Half",
     "Neighbourhood",
+    "OutboxMessage",
+    "OutboxStatus",
     "Period",
     "Policy",
     "PolicyThreshold",

@@ -1,0 +1,113 @@
+"""Personal calendar feeds: a secret URL that lists one person's bookings (METHOD:PUBLISH)."""
+
+from __future__ import annotations
+
+import hashlib
+from datetime import UTC, datetime, timedelta
+from uuid import UUID
+
+from sqlalchemy import or_, select
+from sqlalchemy.ext.asyncio import AsyncSession
+from sqlalchemy.orm import selectinload
+
+from zones.auth.tokens import hash_token, new_token
+from zones.calendar.events import CalendarConfig, calendar, event, to_text
+from zones.calendar.outbox import desk_booking_facts_for, room_booking_facts_for
+from zones.models import (
+    ACTIVE_STATUSES,
+    Booking,
+    CalendarFeed,
+    Employee,
+    RoomAttendee,
+    RoomBooking,
+    RoomBookingStatus,
+)
+
+FEED_PREFIX = "zf_"
+HISTORY = timedelta(days=30)
+REFRESH_HOURS = 1
+
+
+async def create_feed(session: AsyncSession, employee_id: UUID, now: datetime) -> str:
+    """A new secret feed token for the person; any previous one stops working."""
+    await revoke_feeds(session, employee_id, now)
+    token = new_token(FEED_PREFIX)
+    session.add(CalendarFeed(employee_id=employee_id, token_hash=hash_token(token)))
+    await session.flush()
+    return token
+
+
+async def revoke_feeds(session: AsyncSession, employee_id: UUID, now: datetime) -> int:
+    """Revoke the person's feed tokens; returns how many were live."""
+    live = list(
+        await session.scalars(
+            select(CalendarFeed).where(
+                CalendarFeed.employee_id == employee_id, CalendarFeed.revoked_at.is_(None)
+            )
+        )
+    )
+    for feed in live:
+        feed.revoked_at = now
+    return len(live)
+
+
+async def feed_owner(session: AsyncSession, token: str) -> Employee | None:
+    """Whose feed a token opens, or None (unknown, revoked, or the person left)."""
+    if not token.startswith(FEED_PREFIX):
+        return None
+    employee = await session.scalar(
+        select(Employee)
+        .join(CalendarFeed, CalendarFeed.employee_id == Employee.id)
+        .where(CalendarFeed.token_hash == hash_token(token), CalendarFeed.revoked_at.is_(None))
+    )
+    return employee if employee is not None and employee.active else None
+
+
+async def feed_text(
+    session: AsyncSession, employee: Employee, config: CalendarConfig, now: datetime
+) -> tuple[str, str]:
+    """The person's bookings from a month back onwards, and an ETag that changes only with them.
+
+    DTSTAMP is each booking's last change, so an unchanged feed renders byte for byte the same.
+    """
+    since = now - HISTORY
+    desk_bookings = list(
+        await session.scalars(
+            select(Booking)
+            .where(
+                Booking.employee_id == employee.id,
+                Booking.status.in_(ACTIVE_STATUSES),
+                Booking.ends_at >= since,
+            )
+            .order_by(Booking.starts_at, Booking.id)
+        )
+    )
+    attending = select(RoomAttendee.room_booking_id).where(RoomAttendee.employee_id == employee.id)
+    room_bookings = list(
+        await session.scalars(
+            select(RoomBooking)
+            .where(or_(RoomBooking.organiser_id == employee.id, RoomBooking.id.in_(attending)))
+            .where(RoomBooking.status == RoomBookingStatus.BOOKED, RoomBooking.ends_at >= since)
+            .options(selectinload(RoomBooking.attendees))
+            .order_by(RoomBooking.starts_at, RoomBooking.id)
+        )
+    )
+    events, zones = [], set()
+    for booking in desk_bookings:
+        facts = await desk_booking_facts_for(session, booking, config, _utc(booking.updated_at))
+        events.append(event(facts, config))
+        zones.add(facts.timezone)
+    for room_booking in room_bookings:
+        facts = await room_booking_facts_for(
+            session, room_booking, list(room_booking.attendees), config, _utc(room_booking.updated_at)
+        )
+        events.append(event(facts, config))
+        zones.add(facts.timezone)
+    text = to_text(
+        calendar("PUBLISH", events, zones, name=f"Zones · {employee.name}", refresh_hours=REFRESH_HOURS)
+    )
+    return text, f'"{hashlib.sha256(text.encode()).hexdigest()[:32]}"'
+
+
+def _utc(moment: datetime) -> datetime:
+    return moment if moment.tzinfo else moment.replace(tzinfo=UTC)

@@ -1,0 +1,140 @@
+"""The outbox sender: claims due messages, delivers them over SMTP, retries with back-off.
+
+Delivery is at least once: a message is marked sent only after the SMTP server accepted it, so a
+crash in between sends it again, and the stable UID and SEQUENCE make the repeat harmless.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import contextlib
+import logging
+from collections.abc import Awaitable, Callable
+from dataclasses import dataclass, field
+from datetime import datetime, timedelta
+from email.message import EmailMessage
+from uuid import UUID
+
+import aiosmtplib
+from sqlalchemy import select
+
+from zones.calendar.mail import compose
+from zones.db import Database
+from zones.models import OutboxMessage, OutboxStatus
+from zones.settings import MailSettings
+
+logger = logging.getLogger("zones.outbox")
+
+MAX_ATTEMPTS = 8
+LEASE = timedelta(minutes=5)
+"""How long a claimed message is left alone by other senders."""
+
+Send = Callable[[EmailMessage, MailSettings], Awaitable[None]]
+
+
+def backoff(attempts: int) -> timedelta:
+    """Wait before the next try: 30 s, 1 min, 2 min … at most an hour."""
+    return min(timedelta(seconds=30 * 2 ** (attempts - 1)), timedelta(hours=1))
+
+
+async def smtp_send(email: EmailMessage, mail: MailSettings) -> None:
+    """Hand one e-mail to the configured SMTP server."""
+    await aiosmtplib.send(
+        email,
+        hostname=mail.smtp_host,
+        port=mail.smtp_port,
+        start_tls=mail.starttls,
+        username=mail.username,
+        password=mail.password,
+        timeout=30,
+    )
+
+
+@dataclass
+class DeliveryReport:
+    """What one round of sending did."""
+
+    sent: list[UUID] = field(default_factory=list)
+    retrying: list[UUID] = field(default_factory=list)
+    failed: list[UUID] = field(default_factory=list)
+
+
+async def deliver_due(
+    database: Database, mail: MailSettings, now: datetime, *, batch: int = 50, send: Send = smtp_send
+) -> DeliveryReport:
+    """Deliver every message that is due, up to `batch`."""
+    async with database.write_session() as session:
+        due = list(
+            await session.scalars(
+                select(OutboxMessage)
+                .where(OutboxMessage.status == OutboxStatus.PENDING, OutboxMessage.next_attempt_at <= now)
+                .order_by(OutboxMessage.created_at, OutboxMessage.id)
+                .limit(batch)
+                .with_for_update(skip_locked=True)
+            )
+        )
+        for message in due:
+            message.attempts += 1
+            message.next_attempt_at = now + LEASE
+        emails = {message.id: (compose(message, mail, now), message.attempts) for message in due}
+    report = DeliveryReport()
+    outcomes: dict[UUID, str | None] = {}
+    for message_id, (email, _) in emails.items():
+        try:
+            await send(email, mail)
+            outcomes[message_id] = None
+        except (aiosmtplib.SMTPException, OSError, TimeoutError) as error:
+            outcomes[message_id] = f"{type(error).__name__}: {error}"
+    if not outcomes:
+        return report
+    async with database.write_session() as session:
+        for message in await session.scalars(
+            select(OutboxMessage).where(OutboxMessage.id.in_(list(outcomes)))
+        ):
+            error = outcomes[message.id]
+            if error is None:
+                message.status, message.sent_at, message.last_error = OutboxStatus.SENT, now, None
+                report.sent.append(message.id)
+            elif message.attempts >= MAX_ATTEMPTS:
+                message.status, message.last_error = OutboxStatus.FAILED, error
+                report.failed.append(message.id)
+                logger.error(
+                    "giving up on invite to %s after %d attempts: %s",
+                    message.recipient,
+                    message.attempts,
+                    error,
+                )
+            else:
+                message.next_attempt_at, message.last_error = now + backoff(message.attempts), error
+                report.retrying.append(message.id)
+                logger.warning(
+                    "invite to %s not sent (attempt %d): %s", message.recipient, message.attempts, error
+                )
+    return report
+
+
+class MailTask:
+    """Delivers the outbox every few seconds inside the server process, when mail is on."""
+
+    def __init__(self, database: Database, mail: MailSettings, clock: Callable[[], datetime]) -> None:
+        self.database, self.mail, self.clock = database, mail, clock
+        self._task: asyncio.Task[None] | None = None
+
+    async def start(self) -> None:
+        if self.mail.enabled and self._task is None:
+            self._task = asyncio.create_task(self._run(), name="zones-outbox-sender")
+
+    async def stop(self) -> None:
+        if self._task is not None:
+            self._task.cancel()
+            with contextlib.suppress(asyncio.CancelledError):
+                await self._task
+            self._task = None
+
+    async def _run(self) -> None:
+        while True:
+            try:
+                await deliver_due(self.database, self.mail, self.clock())
+            except Exception:  # keep sending; the next round retries
+                logger.exception("delivering the outbox failed")
+            await asyncio.sleep(self.mail.interval_s)
