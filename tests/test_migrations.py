@@ -68,3 +68,32 @@ def test_upgrade_is_idempotent(empty_url: str) -> None:
     upgrade(empty_url)
     upgrade(empty_url)
     assert _inspect(empty_url)[2] == head_revision()
+
+
+async def _demo_then(url: str) -> None:
+    from helpers import load_demo
+
+    database = create_database(url)
+    await load_demo(database)
+    await database.dispose()
+
+
+async def _staff(url: str) -> list[tuple[str, object, int, int]]:
+    from sqlalchemy import text
+
+    database = create_database(url)
+    async with database.read_session() as session:
+        rows = (await session.execute(text(
+            "SELECT email, preferred_days, focus_days, team_days FROM employee ORDER BY email"))).all()
+    await database.dispose()
+    return [tuple(row) for row in rows]  # type: ignore[misc]
+
+
+def test_upgrading_a_database_with_data_from_the_previous_release_keeps_it(empty_url: str) -> None:
+    upgrade(empty_url)
+    asyncio.run(_demo_then(empty_url))
+    downgrade(empty_url, "0003")  # back to the previous release, data and all
+    upgrade(empty_url)
+    staff = asyncio.run(_staff(empty_url))
+    assert len(staff) == 140
+    assert all(focus == 0 and team == 0 for _, _, focus, team in staff), "new columns get their defaults"

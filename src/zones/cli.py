@@ -4,8 +4,10 @@ from __future__ import annotations
 
 import asyncio
 import os
+import re
 import sys
 from collections.abc import Awaitable, Callable
+from datetime import timedelta
 from pathlib import Path
 from typing import Any, NoReturn, TypeVar
 
@@ -345,7 +347,6 @@ def user() -> None:
 @click.pass_context
 def user_token(ctx: click.Context, email: str, name: str, expires_days: int | None) -> None:
     """Issue an API token for EMAIL and print it once (only its hash is stored)."""
-    from datetime import timedelta
 
     from zones.auth.tokens import issue_token
 
@@ -400,6 +401,377 @@ def bookings_release(ctx: click.Context) -> None:
         return await release_once(database, utc_now())
 
     out.print(f"released {_run(_settings(ctx), work)} booking(s)")
+
+
+# --- planning ------------------------------------------------------------------------------------
+
+
+def _planning_progress() -> Progress:
+    return Progress(
+        TextColumn("[bold]{task.fields[stage]}[/]"),
+        BarColumn(),
+        TextColumn("{task.fields[detail]}"),
+        TimeElapsedColumn(),
+        console=err,
+        transient=False,
+    )
+
+
+def _progress_callback(progress: Progress, task: Any, time_limit: float) -> Callable[[Any], None]:
+    def update(update: Any) -> None:
+        gap = "–" if update.gap != update.gap else f"{update.gap:.1%}"
+        progress.update(
+            task,
+            completed=min(update.elapsed, time_limit),
+            stage=update.stage,
+            detail=f"objective {update.objective:,.0f}  bound {update.bound:,.0f}  gap {gap}",
+        )
+
+    return update
+
+
+@main.group(invoke_without_command=True)
+@click.option("--site", "site_key", default=None, help="Site key (default: the only site).")
+@click.option("--week", default=None, help="First ISO week to plan, e.g. 2026-W49 (default: next week).")
+@click.option("--weeks", type=click.IntRange(1, 8), default=1, show_default=True)
+@click.option("--time-limit", type=float, default=60.0, show_default=True, help="Seconds for the solver.")
+@click.option("--seed", type=int, default=None, help="Fixed seed for reproducible plans.")
+@click.option(
+    "--out",
+    "out_dir",
+    type=click.Path(path_type=Path, file_okay=False),
+    default=None,
+    help="Folder for plan.csv and plan.json (default: ./zones-plans/<plan id>).",
+)
+@click.pass_context
+def plan(
+    ctx: click.Context,
+    site_key: str | None,
+    week: str | None,
+    weeks: int,
+    time_limit: float,
+    seed: int | None,
+    out_dir: Path | None,
+) -> None:
+    """Plan office days, zones and desks for a site with CP-SAT; writes the plan to the database and files."""
+    if ctx.invoked_subcommand is not None:
+        return
+    from datetime import date
+
+    from zones.plans.run import PlanRequest, create_plan_row, run_plan, write_plan_files
+    from zones.plans.scenario_from_db import parse_iso_week
+
+    settings = _settings(ctx)
+    try:
+        monday = parse_iso_week(week) if week else date.today() + timedelta(days=7 - date.today().weekday())
+    except ValueError as error:
+        _fail(f"--week: {error}", 2)
+
+    async def work(database: Database) -> Any:
+        await _require_schema(database)
+        site = await _one_site(database, site_key)
+        request = PlanRequest(site.id, monday, weeks, time_limit, seed)
+        plan_id = await create_plan_row(database, request)
+        with _planning_progress() as progress:
+            task = progress.add_task("plan", total=time_limit, stage="days", detail="starting")
+            outcome = await run_plan(
+                database, plan_id, request, _progress_callback(progress, task, time_limit)
+            )
+            progress.update(task, completed=time_limit)
+        return outcome
+
+    outcome = _run(settings, work)
+    folder = out_dir or Path("zones-plans") / str(outcome.plan_id)
+    files = write_plan_files(outcome, folder)
+    _print_plan(outcome.scenario, outcome.plan, outcome.baseline, outcome.analysis)
+    out.print(f"plan {outcome.plan_id} stored; files: {', '.join(str(f) for f in files)}", highlight=False)
+    out.print(f"report: zones plan report {outcome.plan_id}", highlight=False)
+
+
+async def _one_site(database: Database, site_key: str | None) -> Site:
+    async with database.read_session() as session:
+        statement = select(Site).order_by(Site.key)
+        if site_key:
+            statement = statement.where(Site.key == site_key)
+        sites = list(await session.scalars(statement))
+    if not sites:
+        _fail(f"no site {site_key!r}" if site_key else "no sites yet: run `zones office load FILE.toml`")
+    if len(sites) > 1:
+        _fail(f"several sites ({', '.join(s.key for s in sites)}): choose one with --site")
+    return sites[0]
+
+
+def _print_plan(scenario: Any, result: Any, baseline: Any, analysis: Any) -> None:
+    """Solver stages, KPIs beside the first-come baseline, relaxed constraints and densification flags."""
+    from zones.optimizer import planning
+
+    stages = Table(title="Solve", title_justify="left")
+    for column in ("Stage", "Status", "Objective", "Bound", "Gap", "Seconds"):
+        stages.add_column(column)
+    for stage in result.stages:
+        gap = abs(stage.bound - stage.objective) / max(abs(stage.objective), 1e-9)
+        stages.add_row(
+            stage.stage,
+            stage.status,
+            f"{stage.objective:,.0f}",
+            f"{stage.bound:,.0f}",
+            f"{gap:.1%}",
+            f"{stage.wall_time:.1f}",
+        )
+    out.print(stages)
+    mine = planning.plan_kpis(scenario, result).as_dict()
+    theirs = planning.plan_kpis(scenario, baseline).as_dict()
+    kpis = Table(title="KPIs: this plan vs first-come booking", title_justify="left")
+    for column in ("KPI", "Plan", "First-come", "Ratio"):
+        kpis.add_column(column, justify="left" if column == "KPI" else "right")
+    for name, value in mine.items():
+        other = theirs.get(name, 0.0)
+        ratio = f"{value / other:.2f}" if other else "–"
+        kpis.add_row(name.replace("_", " "), f"{value:.3f}", f"{other:.3f}", ratio)
+    out.print(kpis)
+    for violation in result.violations[:10]:
+        err.print(f"[yellow]relaxed:[/] {violation.message}", highlight=False)
+    _print_flags(analysis.flags)
+
+
+def _print_flags(flags: Any) -> None:
+    severity_order = {"breach": 0, "warning": 1, "info": 2}
+    table = Table(title="Densification", title_justify="left")
+    for column in ("Severity", "Metric", "Where", "Figure", "Threshold", "Source"):
+        table.add_column(column, overflow="fold")
+    shown = sorted(flags, key=lambda f: (severity_order.get(f.severity, 3), f.metric))
+    for flag in shown[:25]:
+        style = {"breach": "red", "warning": "yellow"}.get(flag.severity, "")
+        threshold = "–" if flag.threshold is None else f"{flag.threshold:g} {flag.unit}"
+        table.add_row(
+            f"[{style}]{flag.severity.upper()}[/]" if style else flag.severity,
+            flag.metric,
+            flag.scope,
+            f"{flag.figure:.2f} {flag.unit}",
+            threshold,
+            # The first clause names the source; plan.json carries the full text.
+            re.split(r"[:;(]", flag.source, maxsplit=1)[0].strip()[:48],
+        )
+    out.print(table)
+    if len(shown) > 25:
+        out.print(f"… and {len(shown) - 25} more flags (see plan.json)", highlight=False)
+
+
+@plan.command("report")
+@click.argument("plan_id", required=False)
+@click.option(
+    "--out",
+    "out_dir",
+    type=click.Path(path_type=Path, file_okay=False),
+    default=None,
+    help="Folder for the charts (default: ./zones-plans/<plan id>).",
+)
+@click.option("--sweep-steps", type=int, default=6, show_default=True, help="What-if steps (0 = no sweep).")
+@click.option(
+    "--sweep-time-limit", type=float, default=5.0, show_default=True, help="Seconds per what-if step."
+)
+@click.pass_context
+def plan_report(
+    ctx: click.Context, plan_id: str | None, out_dir: Path | None, sweep_steps: int, sweep_time_limit: float
+) -> None:
+    """Densification report for a stored plan (default: the latest), with charts as PNG and SVG."""
+    from uuid import UUID
+
+    from sqlalchemy.orm import selectinload
+
+    from zones.models import Plan, PlanSeat, Policy
+    from zones.optimizer import planning
+    from zones.plans.scenario_from_db import scenario_for_site, thresholds_for, week_days
+
+    async def work(database: Database) -> Any:
+        await _require_schema(database)
+        async with database.read_session() as session:
+            statement = select(Plan).order_by(Plan.created_at.desc()).limit(1)
+            if plan_id:
+                try:
+                    statement = select(Plan).where(Plan.id == UUID(plan_id))
+                except ValueError:
+                    _fail(f"{plan_id!r} is not a plan id", 2)
+            row = await session.scalar(statement)
+            if row is None:
+                _fail("no such plan: run `zones plan` first")
+            site = await session.get_one(Site, row.site_id)
+            days = week_days(
+                site,
+                row.starts_on - timedelta(days=row.starts_on.weekday()),
+                (row.ends_on - row.starts_on).days // 7 + 1,
+            )
+            scenario, keys = await scenario_for_site(session, row.site_id, days)
+            policy = await session.scalar(
+                select(Policy).where(Policy.site_id == site.id).options(selectinload(Policy.thresholds))
+            )
+            thresholds = thresholds_for(policy, site.country)
+            back = {v: k for k, v in keys.employees.items()}
+            zones = {v: k for k, v in keys.zones.items()}
+            desks = {v: k for k, v in keys.desks.items()}
+            seats = {
+                (back[s.employee_id], s.day): planning.Seat(
+                    zones.get(s.zone_id), desks.get(s.desk_id), s.activity
+                )
+                for s in await session.scalars(select(PlanSeat).where(PlanSeat.plan_id == row.id))
+                if s.employee_id in back
+            }
+            return row, scenario, thresholds, seats
+
+    row, scenario, thresholds, seats = _run(_settings(ctx), work)
+    stored = planning.Plan(scenario=scenario.name, planner="stored", seats=seats)
+    analysis = planning.analyse_densification(scenario, stored, thresholds)
+    _print_flags(analysis.flags)
+    sweep = None
+    if sweep_steps > 0:
+        with _planning_progress() as progress:
+            task = progress.add_task("sweep", total=sweep_steps, stage="what-if", detail="removing desks")
+            done = [0]
+
+            def planner(candidate: Any) -> Any:
+                result = planning.plan_office(candidate, planning.PlanOptions(time_limit=sweep_time_limit))
+                done[0] += 1
+                progress.update(task, completed=done[0], detail=f"step {done[0]} of {sweep_steps + 1}")
+                return result
+
+            sweep = planning.densification_sweep(
+                scenario, steps=sweep_steps, planner=planner, thresholds=thresholds
+            )
+        out.print(sweep.summary(), highlight=False)
+    folder = out_dir or Path("zones-plans") / str(row.id)
+    files = planning.render_charts(analysis, folder, sweep)
+    out.print(f"charts: {', '.join(str(f) for f in files)}", highlight=False)
+
+
+@plan.command("scenario")
+@click.argument("file", type=click.Path(path_type=Path, dir_okay=False))
+@click.option("--time-limit", type=float, default=60.0, show_default=True)
+@click.option("--seed", type=int, default=None)
+@click.option(
+    "--out",
+    "out_dir",
+    type=click.Path(path_type=Path, file_okay=False),
+    default=None,
+    help="Folder for charts and plan.json (default: next to FILE).",
+)
+def plan_scenario(file: Path, time_limit: float, seed: int | None, out_dir: Path | None) -> None:
+    """Plan a standalone scenario FILE (JSON) and report KPIs, densification and charts."""
+    from zones.optimizer import planning
+
+    try:
+        scenario = planning.read_scenario(file)
+    except ConfigError as error:
+        for line in error.lines:
+            err.print(f"[bold red]error:[/] {line}", highlight=False, soft_wrap=True)
+        sys.exit(2)
+    with _planning_progress() as progress:
+        task = progress.add_task("plan", total=time_limit, stage="days", detail="starting")
+        result = planning.plan_office(
+            scenario,
+            planning.PlanOptions(time_limit=time_limit, seed=seed),
+            progress=_progress_callback(progress, task, time_limit),
+        )
+        progress.update(task, completed=time_limit)
+    baseline = planning.greedy_plan(scenario, seed or 0)
+    analysis = planning.analyse_densification(scenario, result)
+    _print_plan(scenario, result, baseline, analysis)
+    folder = out_dir or file.with_suffix("")
+    files = planning.render_charts(analysis, folder)
+    (folder / "plan.json").write_bytes(
+        msgspec.json.format(
+            msgspec.json.encode(
+                {
+                    "kpis": planning.plan_kpis(scenario, result).as_dict(),
+                    "baseline_kpis": planning.plan_kpis(scenario, baseline).as_dict(),
+                    "seats": [
+                        {
+                            "person": p,
+                            "day": d.isoformat(),
+                            "zone": s.zone,
+                            "desk": s.desk,
+                            "activity": s.activity,
+                        }
+                        for (p, d), s in sorted(
+                            result.seats.items(), key=lambda item: (item[0][1], item[0][0])
+                        )
+                    ],
+                }
+            ),
+            indent=2,
+        )
+    )
+    out.print(f"written: {', '.join(str(f) for f in [*files, folder / 'plan.json'])}", highlight=False)
+
+
+@plan.command("generate")
+@click.option("--employees", type=click.IntRange(1, 100_000), required=True)
+@click.option("--desk-ratio", type=click.FloatRange(0.1, 2.0), default=0.65, show_default=True)
+@click.option("--weeks", type=click.IntRange(1, 8), default=1, show_default=True)
+@click.option("--seed", type=int, default=0, show_default=True)
+@click.option(
+    "--out",
+    "out_file",
+    type=click.Path(path_type=Path, dir_okay=False),
+    default=None,
+    help="Scenario file to write (default: scenario-<N>.json).",
+)
+def plan_generate(employees: int, desk_ratio: float, weeks: int, seed: int, out_file: Path | None) -> None:
+    """Write a synthetic scenario: realistic teams, preferences and an office of the given desk ratio."""
+    from zones.optimizer import planning
+
+    scenario = planning.generate_scenario(employees=employees, desk_ratio=desk_ratio, weeks=weeks, seed=seed)
+    path = out_file or Path(f"scenario-{employees}.json")
+    planning.write_scenario(scenario, path)
+    desks = sum(len(z.desks) for z in scenario.zones)
+    out.print(
+        f"{path}: {len(scenario.employees)} employees in {len(scenario.teams)} teams, {desks} desks, "
+        f"{len(scenario.days)} days",
+        highlight=False,
+    )
+
+
+# --- office space allocation benchmark -----------------------------------------------------------
+
+
+@main.group()
+def osa() -> None:
+    """The Office Space Allocation benchmark (Nottingham / SVe150 instances)."""
+
+
+@osa.command("solve")
+@click.argument("file", type=click.Path(path_type=Path, dir_okay=False))
+@click.option("--time-limit", type=float, default=120.0, show_default=True)
+def osa_solve(file: Path, time_limit: float) -> None:
+    """Solve an OSA instance FILE with CP-SAT and check the result with the independent evaluator."""
+    from zones.optimizer import osa as office_space
+
+    try:
+        instance = office_space.read_instance(file)
+    except office_space.OsaFormatError as error:
+        _fail(str(error), 2)
+    with _planning_progress() as progress:
+        task = progress.add_task("osa", total=time_limit, stage=file.stem, detail="starting")
+
+        def update(p: Any) -> None:
+            progress.update(
+                task,
+                completed=min(p.elapsed, time_limit),
+                detail=f"objective {p.objective:,.2f}  bound {p.bound:,.2f}  gap {p.gap:.1%}",
+            )
+
+        solution = office_space.solve(
+            instance, office_space.SolveParameters(time_limit=time_limit), progress=update
+        )
+        progress.update(task, completed=time_limit)
+    evaluation = solution.evaluation
+    checked = "feasible" if evaluation is not None and evaluation.feasible else "NOT feasible"
+    objective = "–" if solution.objective is None else f"{float(solution.objective):.2f}"
+    out.print(
+        f"{file.name}: {len(instance.entities)} entities, {len(instance.rooms)} rooms · {solution.status} · "
+        f"objective {objective} · bound {float(solution.best_bound):.2f} · {solution.wall_time:.1f} s · "
+        f"independent evaluator: {checked}",
+        highlight=False,
+    )
 
 
 # --- calendar outbox ----------------------------------------------------------------------------

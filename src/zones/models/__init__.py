@@ -6,6 +6,7 @@ Alembic sees every table through `Base.metadata`.
 
 from advanced_alchemy.base import orm_registry
 
+from zones.models.absence import Absence
 from zones.models.api_token import ApiToken
 from zones.models.base import Base
 from zones.models.booking import (
@@ -25,6 +26,7 @@ from zones.models.employee import Employee, Role
 from zones.models.floor import Floor
 from zones.models.neighbourhood import Neighbourhood
 from zones.models.outbox import CalendarFeed, OutboxMessage, OutboxStatus
+from zones.models.plan import Plan, PlanSeat, PlanStatus
 from zones.models.policy import Policy, PolicyThreshold, ThresholdDirection
 from zones.models.room import Room
 from zones.models.site import Site, Weekday
@@ -35,6 +37,7 @@ metadata = orm_registry.metadata
 
 __all__ = (
     "ACTIVE_STATUSES",
+    "Absence",
     "Activity",
     "ApiToken",
     "Base",
@@ -51,6 +54,9 @@ __all__ = (
     "OutboxMessage",
     "OutboxStatus",
     "Period",
+    "Plan",
+    "PlanSeat",
+    "PlanStatus",
     "Policy",
     "PolicyThreshold",
     "Role",

@@ -43,6 +43,12 @@ class Employee(Base):
     """Share of a full working week the person is contracted for (0.8 = four days of five)."""
     needs: Mapped[list[str]] = mapped_column(json_list(), default=list)
     """Desk attributes the person needs, e.g. `accessible`."""
+    preferred_days: Mapped[list[int]] = mapped_column(json_list(), default=list)
+    """ISO weekdays the person prefers to be in (1 = Monday); the planner honours them where it can."""
+    focus_days: Mapped[int] = mapped_column(default=0)
+    """Days a week the person wants for focus work, in a quiet zone."""
+    team_days: Mapped[int] = mapped_column(default=0)
+    """Days a week the person wants with their team, in a collaboration zone."""
     shares_presence: Mapped[bool] = mapped_column(default=True)
     """Whether colleagues may see that this person is in, and where."""
     active: Mapped[bool] = mapped_column(default=True)

@@ -12,6 +12,7 @@ import difflib
 import io
 from collections.abc import Callable, Iterable, Sequence
 from dataclasses import dataclass, field
+from datetime import date
 from pathlib import Path
 from typing import Any
 
@@ -21,11 +22,25 @@ from sqlalchemy.ext.asyncio import AsyncSession
 from sqlalchemy.orm import selectinload
 
 from zones.db.rows import assign_changed
-from zones.models import Employee, Role, Site, Team, TeamKind
+from zones.models import Absence, Employee, Role, Site, Team, TeamKind
 from zones.office.errors import ConfigError, Problem
 
 REQUIRED_COLUMNS = ("email", "name")
-OPTIONAL_COLUMNS = ("team", "role", "home_site", "contracted_share", "needs", "shares_presence")
+OPTIONAL_COLUMNS = (
+    "team",
+    "role",
+    "home_site",
+    "contracted_share",
+    "needs",
+    "shares_presence",
+    "preferred_days",
+    "focus_days",
+    "team_days",
+    "unavailable",
+)
+WEEKDAY_NUMBERS = {
+    name: number for number, name in enumerate(("mon", "tue", "wed", "thu", "fri", "sat", "sun"), 1)
+}
 _TRUE = {"1", "true", "yes", "y"}
 _FALSE = {"0", "false", "no", "n"}
 
@@ -43,6 +58,10 @@ class StaffRow:
     contracted_share: float | None
     needs: tuple[str, ...] | None
     shares_presence: bool | None
+    preferred_days: tuple[int, ...] | None = None
+    focus_days: int | None = None
+    team_days: int | None = None
+    unavailable: tuple[tuple[date, date], ...] | None = None
 
 
 @dataclass(frozen=True)
@@ -168,7 +187,43 @@ def _parse_row(record: dict[str, Any], line: int, sites: set[str]) -> StaffRow:
         contracted_share=_share(value["contracted_share"]) if value["contracted_share"] else None,
         needs=_needs(value["needs"]) if "needs" in record else None,
         shares_presence=_flag(value["shares_presence"]) if value["shares_presence"] else None,
+        preferred_days=_weekdays(value["preferred_days"]) if "preferred_days" in record else None,
+        focus_days=_days_a_week("focus_days", value["focus_days"]) if value["focus_days"] else None,
+        team_days=_days_a_week("team_days", value["team_days"]) if value["team_days"] else None,
+        unavailable=_periods(value["unavailable"]) if "unavailable" in record else None,
     )
+
+
+def _weekdays(text: str) -> tuple[int, ...]:
+    days = []
+    for part in (p.strip().lower()[:3] for p in text.split(";") if p.strip()):
+        if part not in WEEKDAY_NUMBERS:
+            raise ValueError(f"preferred_days {text!r}: {part!r} is not a weekday (use mon;tue;…)")
+        days.append(WEEKDAY_NUMBERS[part])
+    return tuple(sorted(set(days)))
+
+
+def _days_a_week(column: str, text: str) -> int:
+    if not text.isdigit() or not 0 <= int(text) <= 7:
+        raise ValueError(f"{column} {text!r} must be a whole number of days from 0 to 7")
+    return int(text)
+
+
+def _periods(text: str) -> tuple[tuple[date, date], ...]:
+    """`2026-12-24..2027-01-01;2027-02-03`: inclusive ranges or single days."""
+    periods = []
+    for part in (p.strip() for p in text.split(";") if p.strip()):
+        first, _, last = part.partition("..")
+        try:
+            start, end = date.fromisoformat(first.strip()), date.fromisoformat((last or first).strip())
+        except ValueError:
+            raise ValueError(
+                f"unavailable {part!r} is not a date or a range like 2026-12-24..2027-01-01"
+            ) from None
+        if end < start:
+            raise ValueError(f"unavailable {part!r} ends before it starts")
+        periods.append((start, end))
+    return tuple(periods)
 
 
 def _teams(text: str) -> tuple[str, ...]:
@@ -264,6 +319,12 @@ async def import_staff(
             values["needs"] = list(row.needs)
         if row.shares_presence is not None:
             values["shares_presence"] = row.shares_presence
+        if row.preferred_days is not None:
+            values["preferred_days"] = list(row.preferred_days)
+        if row.focus_days is not None:
+            values["focus_days"] = row.focus_days
+        if row.team_days is not None:
+            values["team_days"] = row.team_days
         is_new = employee is None
         if employee is None:
             values.setdefault("home_site_id", only_site)
@@ -275,6 +336,8 @@ async def import_staff(
             if {t.name for t in employee.teams} != {t.name for t in wanted}:
                 employee.teams = wanted
                 changed = True
+        if row.unavailable is not None:
+            changed |= await _replace_absences(session, employee, row.unavailable)
         if is_new:
             report.created += 1
         elif changed:
@@ -288,6 +351,22 @@ async def import_staff(
     await session.flush()
     report.written = True
     return report
+
+
+async def _replace_absences(
+    session: AsyncSession, employee: Employee, periods: tuple[tuple[date, date], ...]
+) -> bool:
+    """Make the imported absences the person's absences; say whether anything changed."""
+    await session.flush()  # a new employee needs its id
+    current = list(await session.scalars(select(Absence).where(Absence.employee_id == employee.id)))
+    if sorted((a.starts_on, a.ends_on) for a in current) == sorted(periods):
+        return False
+    for absence in current:
+        await session.delete(absence)
+    session.add_all(
+        Absence(employee_id=employee.id, starts_on=s, ends_on=e, reason="import") for s, e in periods
+    )
+    return True
 
 
 def _team(teams: dict[str, Team], name: str, report: StaffReport) -> Team:

@@ -1,0 +1,1 @@
+"""Planning from the database: scenarios built from the office and staff, runs with progress, stored plans."""

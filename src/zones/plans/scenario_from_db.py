@@ -1,0 +1,243 @@
+"""Build the planner's `Scenario` from the database, and the map back from its keys to rows."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from datetime import date, timedelta
+from uuid import UUID
+from zoneinfo import ZoneInfo
+
+from sqlalchemy import and_, select
+from sqlalchemy.ext.asyncio import AsyncSession
+from sqlalchemy.orm import selectinload
+
+from zones.models import (
+    ACTIVE_STATUSES,
+    Absence,
+    Booking,
+    Desk,
+    Employee,
+    Floor,
+    Neighbourhood,
+    Policy,
+    RoomBooking,
+    RoomBookingStatus,
+    Site,
+    Team,
+    Zone,
+)
+from zones.optimizer import planning
+
+WEEKDAY_NAMES = ("mon", "tue", "wed", "thu", "fri", "sat", "sun")
+
+
+@dataclass
+class KeyMap:
+    """Scenario keys back to database ids, for storing a plan."""
+
+    zones: dict[str, UUID] = field(default_factory=dict)
+    desks: dict[str, UUID] = field(default_factory=dict)
+    employees: dict[str, UUID] = field(default_factory=dict)
+    names: dict[str, tuple[str, str]] = field(default_factory=dict)
+    """Employee key → (e-mail, name)."""
+
+
+def week_days(site: Site, first_monday: date, weeks: int) -> tuple[date, ...]:
+    """The site's working days in `weeks` ISO weeks from `first_monday`."""
+    return tuple(
+        day
+        for offset in range(7 * weeks)
+        if (day := first_monday + timedelta(days=offset)).isoweekday() in site.working_days
+    )
+
+
+def parse_iso_week(text: str) -> date:
+    """The Monday of an ISO week written like `2026-W49`."""
+    try:
+        year, week = text.upper().split("-W")
+        return date.fromisocalendar(int(year), int(week), 1)
+    except ValueError as error:
+        raise ValueError(f"{text!r} is not an ISO week such as 2026-W49") from error
+
+
+async def scenario_for_site(
+    session: AsyncSession, site_id: UUID, days: tuple[date, ...]
+) -> tuple[planning.Scenario, KeyMap]:
+    """The site's office, staff, teams, wishes, absences and existing bookings for `days`."""
+    site = await session.get_one(Site, site_id)
+    policy = await session.scalar(
+        select(Policy).where(Policy.site_id == site_id).options(selectinload(Policy.thresholds))
+    )
+    keys = KeyMap()
+    neighbourhoods = {
+        n.id: n.key
+        for n in await session.scalars(select(Neighbourhood).where(Neighbourhood.site_id == site_id))
+    }
+    floors = {f.id: f.name for f in await session.scalars(select(Floor).where(Floor.site_id == site_id))}
+    zones = []
+    for zone in await session.scalars(
+        select(Zone)
+        .where(Zone.site_id == site_id)
+        .options(selectinload(Zone.desks), selectinload(Zone.rooms))
+        .order_by(Zone.key)
+    ):
+        keys.zones[zone.key] = zone.id
+        desks = []
+        for desk in zone.desks:
+            if desk.bookable:
+                keys.desks[desk.code] = desk.id
+                desks.append(planning.Desk(code=desk.code, attributes=tuple(desk.attributes)))
+        zones.append(
+            planning.Zone(
+                key=zone.key,
+                floor=floors[zone.floor_id],
+                activity=zone.activity.value,
+                area_m2=zone.area_m2,
+                ceiling_height_m=zone.ceiling_height_m,
+                name=zone.name,
+                desks=tuple(desks),
+                rooms=tuple(
+                    planning.Room(code=r.code, capacity=r.capacity) for r in zone.rooms if r.bookable
+                ),
+                occupancy_cap=zone.occupancy_cap,
+                neighbourhood=neighbourhoods.get(zone.neighbourhood_id) if zone.neighbourhood_id else None,
+            )
+        )
+    staff = list(
+        await session.scalars(
+            select(Employee)
+            .where(Employee.home_site_id == site_id, Employee.active.is_(True))
+            .options(selectinload(Employee.teams))
+            .order_by(Employee.email)
+        )
+    )
+    first, last = (days[0], days[-1]) if days else (date.min, date.min)
+    absences: dict[UUID, set[date]] = {}
+    for absence in await session.scalars(
+        select(Absence).where(
+            Absence.employee_id.in_([e.id for e in staff]),
+            and_(Absence.starts_on <= last, Absence.ends_on >= first),
+        )
+    ):
+        span = {
+            absence.starts_on + timedelta(days=i)
+            for i in range((absence.ends_on - absence.starts_on).days + 1)
+        }
+        absences.setdefault(absence.employee_id, set()).update(d for d in span if d in days)
+    teams: dict[UUID, Team] = {}
+    employees = []
+    for person in staff:
+        key = str(person.id)
+        keys.employees[key] = person.id
+        keys.names[key] = (person.email, person.name)
+        for team in person.teams:
+            teams[team.id] = team
+        employees.append(
+            planning.Employee(
+                key=key,
+                teams=tuple(str(t.id) for t in person.teams),
+                share=person.contracted_share,
+                preferred_days=tuple(WEEKDAY_NAMES[d - 1] for d in sorted(person.preferred_days)),
+                unavailable=tuple(sorted(absences.get(person.id, ()))),
+                focus_days=person.focus_days,
+                team_days=person.team_days,
+                needs=tuple(person.needs),
+            )
+        )
+    scenario_teams = tuple(
+        planning.Team(
+            key=str(team.id),
+            name=team.name,
+            kind=team.kind.value,
+            neighbourhood=neighbourhoods.get(team.neighbourhood_id) if team.neighbourhood_id else None,
+            overlap_days=team.overlap_days if team.overlap_days is not None else 1,
+            team_day=WEEKDAY_NAMES[team.team_day - 1] if team.team_day else None,
+            ends_on=team.ends_on,
+        )
+        for team in sorted(teams.values(), key=lambda t: t.name)
+    )
+    bookings = tuple(
+        planning.Booking(person=str(employee_id), day=day, desk=code)
+        for employee_id, day, code in (
+            await session.execute(
+                select(Booking.employee_id, Booking.day, Desk.code)
+                .join(Desk, Desk.id == Booking.desk_id)
+                .where(Booking.site_id == site_id, Booking.day.in_(days), Booking.status.in_(ACTIVE_STATUSES))
+                .where(Booking.employee_id.in_([e.id for e in staff]))
+                .order_by(Booking.day, Desk.code)
+            )
+        ).all()
+        if code in keys.desks
+    )
+    sessions = await _sessions(session, site_id, days, keys)
+    target = next(
+        (t.warning_at for t in (policy.thresholds if policy else []) if t.metric == "peak_utilisation"), None
+    )
+    scenario = planning.Scenario(
+        name=f"{site.key} {days[0]:%G-W%V}" if days else site.key,
+        days=days,
+        zones=tuple(zones),
+        teams=scenario_teams,
+        employees=tuple(employees),
+        sessions=sessions,
+        bookings=bookings,
+        policy=planning.PlanningPolicy(
+            attendance_min_share=policy.attendance_min_share if policy else 0.4,
+            attendance_max_share=policy.attendance_max_share if policy else 0.6,
+            utilisation_target=target if target is not None else 0.85,
+        ),
+        country=site.country,
+    )
+    return scenario, keys
+
+
+async def _sessions(
+    session: AsyncSession, site_id: UUID, days: tuple[date, ...], keys: KeyMap
+) -> tuple[planning.Session, ...]:
+    """Workshops already booked in the horizon: their participants must be in that day."""
+    if not days:
+        return ()
+    rows = list(
+        await session.scalars(
+            select(RoomBooking)
+            .where(RoomBooking.site_id == site_id, RoomBooking.status == RoomBookingStatus.BOOKED)
+            .options(selectinload(RoomBooking.attendees))
+            .order_by(RoomBooking.starts_at)
+        )
+    )
+    zone = ZoneInfo((await session.get_one(Site, site_id)).timezone)
+    sessions = []
+    for booking in rows:
+        day = booking.starts_at.astimezone(zone).date()
+        if day not in days:
+            continue
+        participants = tuple(
+            str(a.employee_id)
+            for a in booking.attendees
+            if a.employee_id and str(a.employee_id) in keys.employees
+        )
+        sessions.append(
+            planning.Session(
+                key=str(booking.id), day=day, size=len(booking.attendees), participants=participants
+            )
+        )
+    return tuple(sessions)
+
+
+def thresholds_for(policy: Policy | None, country: str) -> tuple[planning.Threshold, ...]:
+    """The site's thresholds from its policy, completed by the planner's defaults for other metrics."""
+    from_policy = {
+        t.metric: planning.Threshold(
+            metric=t.metric,
+            direction=t.direction.value,
+            warning=t.warning_at,
+            breach=t.breach_at,
+            unit=t.unit,
+            source=t.source,
+            counted_height_max_m=t.counted_height_max_m,
+            note=t.note,
+        )
+        for t in (policy.thresholds if policy else [])
+    }
+    defaults = {t.metric: t for t in planning.default_thresholds(country)}
+    return tuple({**defaults, **from_policy}.values())
