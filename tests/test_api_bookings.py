@@ -198,6 +198,7 @@ EXPECTED: dict[str, dict[str, int]] = {
     "PUT /room-bookings/{room_booking}/attendees": dict(
         anonymous=401, ann=200, bob=403, eve=404, planner=200, admin=200
     ),
+    "GET /plans": dict(anonymous=401, ann=403, bob=403, eve=403, planner=200, admin=200),
     "DELETE /room-bookings/{room_booking}": dict(
         anonymous=401, ann=200, bob=403, eve=404, planner=200, admin=200
     ),
