@@ -83,8 +83,11 @@ async def _staff(url: str) -> list[tuple[str, object, int, int]]:
 
     database = create_database(url)
     async with database.read_session() as session:
-        rows = (await session.execute(text(
-            "SELECT email, preferred_days, focus_days, team_days FROM employee ORDER BY email"))).all()
+        rows = (
+            await session.execute(
+                text("SELECT email, preferred_days, focus_days, team_days FROM employee ORDER BY email")
+            )
+        ).all()
     await database.dispose()
     return [tuple(row) for row in rows]  # type: ignore[misc]
 

@@ -611,7 +611,9 @@ def plan_report(
             desks = {v: k for k, v in keys.desks.items()}
             seats = {
                 (back[s.employee_id], s.day): planning.Seat(
-                    zones.get(s.zone_id), desks.get(s.desk_id), s.activity
+                    zones.get(s.zone_id),
+                    desks.get(s.desk_id),
+                    s.activity,  # type: ignore[arg-type]
                 )
                 for s in await session.scalars(select(PlanSeat).where(PlanSeat.plan_id == row.id))
                 if s.employee_id in back

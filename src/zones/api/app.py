@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import asyncio
 import logging
 import re
 from collections.abc import Callable
@@ -30,11 +31,12 @@ from zones.api.calendar import CalendarController
 from zones.api.health import HealthController
 from zones.api.office.controllers import controllers as office_controllers
 from zones.api.openapi import close_strict_request_bodies
+from zones.api.plans import PlanController, PlanCreate
 from zones.api.problems import exception_handlers, problem_details_plugin
 from zones.booking.context import utc_now
-from zones.booking.release import ReleaseTask
+from zones.booking.release import release_task
 from zones.calendar.events import CalendarConfig
-from zones.calendar.sender import MailTask
+from zones.calendar.sender import mail_task
 from zones.db import Database, create_database
 from zones.db.migrate import alembic_config
 from zones.settings import Settings
@@ -69,8 +71,14 @@ def create_app(
         organizer=settings.mail.organizer,
         organizer_name=settings.mail.organizer_name,
     )
-    release = ReleaseTask(database, clock, settings.release_interval_s, calendar)
-    mail = MailTask(database, settings.mail, clock)
+    release = release_task(database, clock, settings.release_interval_s, calendar)
+    mail = mail_task(database, settings.mail, clock)
+    plan_tasks: set[asyncio.Task[Any]] = set()
+
+    async def stop_planning() -> None:
+        for task in list(plan_tasks):
+            task.cancel()
+
     sqlalchemy = SQLAlchemyAsyncConfig(
         engine_instance=database.engine,
         session_config=AsyncSessionConfig(expire_on_commit=False),
@@ -86,6 +94,7 @@ def create_app(
             *office_controllers,
             *booking_controllers,
             CalendarController,
+            PlanController,
             *([bench_insert] if settings.bench_endpoints else []),
         ],
         middleware=[authentication_middleware()],
@@ -106,6 +115,9 @@ def create_app(
                 Tag(name="Room bookings", description="Workshop rooms by the hour, with attendees"),
                 Tag(name="Presence", description="Free desks by activity, who of my teams is in"),
                 Tag(name="Calendar", description="Bookings as iCalendar: downloads and subscription feeds"),
+                Tag(
+                    name="Planning", description="CP-SAT plans of office days and seats, densification flags"
+                ),
                 Tag(name="Health", description="Liveness and schema status"),
             ],
             components=Components(security_schemes=security_schemes),
@@ -116,11 +128,19 @@ def create_app(
             log_exceptions="always" if settings.debug else "debug",
         ),
         on_startup=[release.start, mail.start],
-        on_shutdown=[release.stop, mail.stop, database.dispose],
+        on_shutdown=[release.stop, mail.stop, stop_planning, database.dispose],
         debug=settings.debug,
-        state=State({"database": database, "settings": settings, "clock": clock, "calendar": calendar}),
+        state=State(
+            {
+                "database": database,
+                "settings": settings,
+                "clock": clock,
+                "calendar": calendar,
+                "plan_tasks": set(),
+            }
+        ),
     )
-    close_strict_request_bodies(app, request_bodies)
+    close_strict_request_bodies(app, [*request_bodies, PlanCreate])
     return app
 
 

@@ -13,7 +13,7 @@ from litestar.connection import ASGIConnection
 from litestar.exceptions import NotAuthorizedException, PermissionDeniedException
 from litestar.handlers.base import BaseRouteHandler
 from litestar.middleware import AbstractAuthenticationMiddleware, AuthenticationResult, DefineMiddleware
-from litestar.openapi.spec import SecurityScheme
+from litestar.openapi.spec import Reference, SecurityScheme
 
 from zones.auth import Principal
 from zones.auth.tokens import authenticate_token
@@ -21,7 +21,7 @@ from zones.db import Database
 
 CHALLENGE = {"WWW-Authenticate": 'Bearer realm="zones"'}
 SECURITY_SCHEME_NAME = "BearerToken"
-security_schemes = {
+security_schemes: dict[str, SecurityScheme | Reference] = {
     SECURITY_SCHEME_NAME: SecurityScheme(
         type="http", scheme="bearer", description="An API token from `zones user token EMAIL`"
     )

@@ -39,7 +39,8 @@ class FeedRevoked(msgspec.Struct):
 
 def calendar_config(request: Request[Any, Any, Any]) -> CalendarConfig:
     """Organizer and public URL from the app's settings."""
-    return request.app.state.calendar
+    config: CalendarConfig = request.app.state.calendar
+    return config
 
 
 class CalendarController(Controller):

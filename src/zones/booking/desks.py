@@ -74,7 +74,7 @@ class DeskBookings:
 
     async def get(self, booking_id: UUID, *, for_update: bool = False) -> Booking:
         """A booking the actor may see (their own, or anyone's for planners)."""
-        statement: Select[tuple[Booking]] = (
+        statement: Select[Booking] = (
             select(Booking).where(Booking.id == booking_id).options(selectinload(Booking.slots))
         )
         if for_update:
@@ -85,7 +85,9 @@ class DeskBookings:
             raise not_found("booking", booking_id)
         return booking
 
-    async def list(self, employee_id: UUID, scope: str, limit: int, offset: int) -> tuple[list[Booking], int]:
+    async def list_for(
+        self, employee_id: UUID, scope: str, limit: int, offset: int
+    ) -> tuple[list[Booking], int]:
         """A person's bookings: `upcoming` (active, not over), `past` (over) or `all`."""
         self._require_may_act_for(employee_id)
         now = self.context.now()

@@ -2,8 +2,6 @@
 
 from __future__ import annotations
 
-import asyncio
-import contextlib
 import logging
 from collections.abc import Callable
 from datetime import datetime
@@ -11,6 +9,7 @@ from datetime import datetime
 from zones.booking.desks import release_no_shows
 from zones.calendar.events import CalendarConfig
 from zones.db import Database
+from zones.periodic import PeriodicTask
 
 logger = logging.getLogger("zones.release")
 
@@ -21,36 +20,14 @@ async def release_once(database: Database, now: datetime, calendar: CalendarConf
         return len(await release_no_shows(session, now, calendar))
 
 
-class ReleaseTask:
-    """Runs `release_once` every `interval` seconds inside the server process."""
+def release_task(
+    database: Database, clock: Callable[[], datetime], interval: float, calendar: CalendarConfig | None = None
+) -> PeriodicTask:
+    """Release no-shows every `interval` seconds inside the server process."""
 
-    def __init__(
-        self,
-        database: Database,
-        clock: Callable[[], datetime],
-        interval: float,
-        calendar: CalendarConfig | None = None,
-    ) -> None:
-        self.database, self.clock, self.interval, self.calendar = database, clock, interval, calendar
-        self._task: asyncio.Task[None] | None = None
+    async def release() -> None:
+        released = await release_once(database, clock(), calendar)
+        if released:
+            logger.info("released %d bookings that were not checked in", released)
 
-    async def start(self) -> None:
-        if self.interval > 0 and self._task is None:
-            self._task = asyncio.create_task(self._run(), name="zones-release-no-shows")
-
-    async def stop(self) -> None:
-        if self._task is not None:
-            self._task.cancel()
-            with contextlib.suppress(asyncio.CancelledError):
-                await self._task
-            self._task = None
-
-    async def _run(self) -> None:
-        while True:
-            try:
-                released = await release_once(self.database, self.clock(), self.calendar)
-                if released:
-                    logger.info("released %d bookings that were not checked in", released)
-            except Exception:  # keep the loop alive; the next round retries
-                logger.exception("releasing no-shows failed")
-            await asyncio.sleep(self.interval)
+    return PeriodicTask("zones-release-no-shows", interval, release, logger)

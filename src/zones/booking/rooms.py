@@ -145,6 +145,9 @@ class RoomBookings:
                 .join(Site, Site.id == Room.site_id)
                 .join(Policy, Policy.site_id == Site.id)
                 .where(Room.id == room_id)
+                # One booking of a room at a time: concurrent overlapping inserts would otherwise wait on
+                # each other inside the exclusion constraint and end in a deadlock instead of a 409.
+                .with_for_update(of=Room)
             )
         ).one_or_none()
         if row is None:

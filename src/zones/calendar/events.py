@@ -17,6 +17,7 @@ from uuid import UUID
 from zoneinfo import ZoneInfo
 
 from icalendar import Calendar, Event, vCalAddress, vDuration
+from icalendar.enums import STATUS, TRANSP
 
 from zones import __version__
 from zones.calendar.timezones import vtimezone
@@ -166,8 +167,8 @@ def event(facts: EventFacts, config: CalendarConfig, *, cancelled: bool | None =
         attendees=attendees,
         description=facts.description or None,
         categories=facts.categories or (),
-        status="CANCELLED" if is_cancelled else "CONFIRMED",
-        transparency="TRANSPARENT" if facts.transparent else "OPAQUE",
+        status=STATUS.CANCELLED if is_cancelled else STATUS.CONFIRMED,
+        transparency=TRANSP.TRANSPARENT if facts.transparent else TRANSP.OPAQUE,
     )
     return component
 
@@ -199,4 +200,5 @@ def calendar(
 
 def to_text(cal: Calendar) -> str:
     """The calendar as RFC 5545 text (CRLF line ends, lines folded at 75 octets)."""
-    return cal.to_ical().decode("utf-8")
+    text: str = cal.to_ical().decode("utf-8")
+    return text

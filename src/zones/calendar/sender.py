@@ -6,8 +6,6 @@ crash in between sends it again, and the stable UID and SEQUENCE make the repeat
 
 from __future__ import annotations
 
-import asyncio
-import contextlib
 import logging
 from collections.abc import Awaitable, Callable
 from dataclasses import dataclass, field
@@ -21,6 +19,7 @@ from sqlalchemy import select
 from zones.calendar.mail import compose
 from zones.db import Database
 from zones.models import OutboxMessage, OutboxStatus
+from zones.periodic import PeriodicTask
 from zones.settings import MailSettings
 
 logger = logging.getLogger("zones.outbox")
@@ -83,8 +82,8 @@ async def deliver_due(
         try:
             await send(email, mail)
             outcomes[message_id] = None
-        except (aiosmtplib.SMTPException, OSError, TimeoutError) as error:
-            outcomes[message_id] = f"{type(error).__name__}: {error}"
+        except (aiosmtplib.SMTPException, OSError, TimeoutError) as failure:
+            outcomes[message_id] = f"{type(failure).__name__}: {failure}"
     if not outcomes:
         return report
     async with database.write_session() as session:
@@ -113,28 +112,10 @@ async def deliver_due(
     return report
 
 
-class MailTask:
-    """Delivers the outbox every few seconds inside the server process, when mail is on."""
+def mail_task(database: Database, mail: MailSettings, clock: Callable[[], datetime]) -> PeriodicTask:
+    """Deliver the outbox every few seconds inside the server process, when mail is on."""
 
-    def __init__(self, database: Database, mail: MailSettings, clock: Callable[[], datetime]) -> None:
-        self.database, self.mail, self.clock = database, mail, clock
-        self._task: asyncio.Task[None] | None = None
+    async def deliver() -> None:
+        await deliver_due(database, mail, clock())
 
-    async def start(self) -> None:
-        if self.mail.enabled and self._task is None:
-            self._task = asyncio.create_task(self._run(), name="zones-outbox-sender")
-
-    async def stop(self) -> None:
-        if self._task is not None:
-            self._task.cancel()
-            with contextlib.suppress(asyncio.CancelledError):
-                await self._task
-            self._task = None
-
-    async def _run(self) -> None:
-        while True:
-            try:
-                await deliver_due(self.database, self.mail, self.clock())
-            except Exception:  # keep sending; the next round retries
-                logger.exception("delivering the outbox failed")
-            await asyncio.sleep(self.mail.interval_s)
+    return PeriodicTask("zones-outbox-sender", mail.interval_s if mail.enabled else 0, deliver, logger)

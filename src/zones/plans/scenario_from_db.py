@@ -28,7 +28,7 @@ from zones.models import (
 )
 from zones.optimizer import planning
 
-WEEKDAY_NAMES = ("mon", "tue", "wed", "thu", "fri", "sat", "sun")
+WEEKDAY_NAMES = planning.scenario.WEEKDAYS
 
 
 @dataclass

@@ -128,7 +128,7 @@ class BookingController(Controller):
         offset: Offset = 0,
     ) -> OffsetPagination[BookingRead]:
         context = BookingContext(db_session, request.user, clock=request.app.state.clock)
-        bookings, total = await DeskBookings(context).list(
+        bookings, total = await DeskBookings(context).list_for(
             employee_id or request.user.employee_id, when, limit, offset
         )
         return OffsetPagination(await describe(db_session, bookings), limit, offset, total)

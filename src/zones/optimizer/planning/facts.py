@@ -1,0 +1,157 @@
+"""Facts derived once from a scenario: who is available when, attendance bands, team members, seats."""
+
+from __future__ import annotations
+
+import math
+from collections import defaultdict
+from collections.abc import Iterable
+from dataclasses import dataclass, field
+from datetime import date
+
+from zones.optimizer.planning.scenario import (
+    Desk,
+    Employee,
+    PlanningPolicy,
+    Scenario,
+    Team,
+    Zone,
+    week_of,
+    weekday_of,
+)
+
+_EPSILON = 1e-9
+
+
+def attendance_band(policy: PlanningPolicy, share: float, available_days: int) -> tuple[int, int]:
+    """Office days a person owes in a week: the policy's band, pro-rated for part-time and leave.
+
+    The band counts the person's available working days (leave is not a working day), scaled by
+    their contracted share; the lower end rounds up, the upper end down, and never below the lower.
+    """
+    low = math.ceil(policy.attendance_min_share * share * available_days - _EPSILON)
+    high = math.floor(policy.attendance_max_share * share * available_days + _EPSILON)
+    low = min(low, available_days)
+    return low, max(low, min(high, available_days))
+
+
+@dataclass(frozen=True)
+class ScenarioFacts:
+    """Look-ups every stage needs, computed once from an immutable `Scenario`."""
+
+    scenario: Scenario
+    people: dict[str, Employee] = field(default_factory=dict)
+    teams: dict[str, Team] = field(default_factory=dict)
+    zones: dict[str, Zone] = field(default_factory=dict)
+    desks: dict[str, Desk] = field(default_factory=dict)
+    desk_zone: dict[str, str] = field(default_factory=dict)
+    weeks: dict[str, tuple[date, ...]] = field(default_factory=dict)
+    available: dict[str, tuple[date, ...]] = field(default_factory=dict)
+    members: dict[str, tuple[str, ...]] = field(default_factory=dict)
+    booked: dict[tuple[str, date], str] = field(default_factory=dict)
+    """(person, day) → desk of an existing booking."""
+    required: dict[tuple[str, date], str] = field(default_factory=dict)
+    """(person, day) → why the person must be in: an existing booking or a session."""
+    _available_sets: dict[str, frozenset[date]] = field(default_factory=dict)
+    _home: dict[str, str | None] = field(default_factory=dict)
+    _primary: dict[str, str | None] = field(default_factory=dict)
+
+    @property
+    def days(self) -> tuple[date, ...]:
+        return self.scenario.days
+
+    def band(self, person: str, week: str) -> tuple[int, int]:
+        """The person's (lower, upper) office days in `week`."""
+        week_days = set(self.weeks[week])
+        available = sum(1 for day in self.available[person] if day in week_days)
+        return attendance_band(self.scenario.policy, self.people[person].share, available)
+
+    def active_teams(self, person: str, day: date) -> tuple[str, ...]:
+        """The person's teams that still count on `day`."""
+        return tuple(
+            key for key in self.people[person].teams if key in self.teams and self.teams[key].active_on(day)
+        )
+
+    def available_members(self, team: str, day: date) -> tuple[str, ...]:
+        """Members of `team` who can be in on `day` (not on leave), if the team still counts then."""
+        if not self.teams[team].active_on(day):
+            return ()
+        return tuple(p for p in self.members[team] if day in self._available_sets[p])
+
+    def is_available(self, person: str, day: date) -> bool:
+        return day in self._available_sets[person]
+
+    def home_neighbourhood(self, person: str) -> str | None:
+        """The neighbourhood of the person's first standing team that has one (else any team's)."""
+        return self._home[person]
+
+    def primary_team(self, person: str) -> str | None:
+        """The team a person is seated with: the first standing team, else the first circle."""
+        return self._primary[person]
+
+    def seats_per_day(self) -> int:
+        """Desks usable on one day across the office, occupancy caps applied."""
+        return sum(zone.seats for zone in self.zones.values())
+
+    def desks_with(self, needs: Iterable[str]) -> list[str]:
+        """Codes of desks whose attributes include every one of `needs`."""
+        wanted = set(needs)
+        return [code for code, desk in self.desks.items() if wanted <= set(desk.attributes)]
+
+
+def scenario_facts(scenario: Scenario) -> ScenarioFacts:
+    """Derive the look-ups for `scenario` (linear in its size)."""
+    people = {e.key: e for e in scenario.employees}
+    teams = {t.key: t for t in scenario.teams}
+    zones = {z.key: z for z in scenario.zones}
+    desks: dict[str, Desk] = {}
+    desk_zone: dict[str, str] = {}
+    for zone in scenario.zones:
+        for desk in zone.desks:
+            desks[desk.code] = desk
+            desk_zone[desk.code] = zone.key
+    weeks: dict[str, list[date]] = defaultdict(list)
+    for day in sorted(scenario.days):
+        weeks[week_of(day)].append(day)
+    horizon = sorted(scenario.days)
+    available = {
+        e.key: tuple(day for day in horizon if day not in frozenset(e.unavailable))
+        for e in scenario.employees
+    }
+    members: dict[str, list[str]] = {t.key: [] for t in scenario.teams}
+    for employee in scenario.employees:
+        for team in employee.teams:
+            if team in members:
+                members[team].append(employee.key)
+    booked = {(b.person, b.day): b.desk for b in scenario.bookings}
+    required: dict[tuple[str, date], str] = {key: "existing booking" for key in booked}
+    for session in scenario.sessions:
+        for person in session.participants:
+            required.setdefault((person, session.day), f"session {session.key}")
+    home: dict[str, str | None] = {}
+    primary: dict[str, str | None] = {}
+    for employee in scenario.employees:
+        own = [teams[t] for t in employee.teams if t in teams]
+        ordered = [t for t in own if t.kind == "team"] + [t for t in own if t.kind == "circle"]
+        primary[employee.key] = ordered[0].key if ordered else None
+        home[employee.key] = next((t.neighbourhood for t in ordered if t.neighbourhood), None)
+    return ScenarioFacts(
+        scenario=scenario,
+        people=people,
+        teams=teams,
+        zones=zones,
+        desks=desks,
+        desk_zone=desk_zone,
+        weeks={w: tuple(days) for w, days in weeks.items()},
+        available=available,
+        members={t: tuple(m) for t, m in members.items()},
+        booked=booked,
+        required=required,
+        _available_sets={p: frozenset(days) for p, days in available.items()},
+        _home=home,
+        _primary=primary,
+    )
+
+
+def prefers(employee: Employee, day: date) -> bool:
+    """Whether `day` falls on one of the employee's preferred weekdays."""
+    return weekday_of(day) in employee.preferred_days

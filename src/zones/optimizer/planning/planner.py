@@ -1,0 +1,350 @@
+"""The planner: runs the three stages, reports progress, and returns a checked `Plan`."""
+
+from __future__ import annotations
+
+import time
+from datetime import date
+
+from ortools.sat.python import cp_model
+
+from zones.optimizer.planning.activities import label_day_activities
+from zones.optimizer.planning.checker import capacity_shortfalls, check_plan
+from zones.optimizer.planning.days_clusters import improve_by_clusters
+from zones.optimizer.planning.days_heuristic import constructive_attendance
+from zones.optimizer.planning.days_model import (
+    DaysModel,
+    add_complete_hint,
+    attendance_of,
+    build_days_model,
+    gathering_days,
+    team_days_of,
+    values_from_attendance,
+)
+from zones.optimizer.planning.desks import assign_desks, assign_rooms
+from zones.optimizer.planning.facts import ScenarioFacts, scenario_facts
+from zones.optimizer.planning.plan import (
+    ObjectiveTerm,
+    Plan,
+    PlanOptions,
+    PlanProgress,
+    ProgressCallback,
+    Seat,
+    StageReport,
+)
+from zones.optimizer.planning.scenario import Scenario
+from zones.optimizer.planning.zones_flow import UNSEATED_COST, assign_zones
+
+DAYS_STAGE = "days"
+ZONES_STAGE = "zones"
+DESKS_STAGE = "desks"
+
+WHOLE_MODEL_PEOPLE = 500
+"""Largest office planned as one stage-1 model; above it CP-SAT works on clusters of teams."""
+CLUSTER_PEOPLE = 400
+"""People per cluster: small enough that CP-SAT nearly proves each cluster optimal in seconds."""
+
+
+class _ProgressReporter(cp_model.CpSolverSolutionCallback):
+    """Passes each improving solution on to the caller's progress callable; does nothing costly."""
+
+    def __init__(self, stage: str, progress: ProgressCallback | None, started: float) -> None:
+        super().__init__()
+        self.stage = stage
+        self.progress = progress
+        self.started = started
+        self.solutions = 0
+        self.first_solution_time: float | None = None
+
+    def on_solution_callback(self) -> None:
+        self.solutions += 1
+        elapsed = time.perf_counter() - self.started
+        if self.first_solution_time is None:
+            self.first_solution_time = elapsed
+        if self.progress is not None:
+            objective, bound = self.objective_value, self.best_objective_bound
+            self.progress(
+                PlanProgress(
+                    stage=self.stage,
+                    objective=objective,
+                    bound=bound,
+                    gap=abs(bound - objective) / max(1.0, abs(objective)),
+                    elapsed=elapsed,
+                    solutions=self.solutions,
+                )
+            )
+
+
+def solver_for(options: PlanOptions) -> cp_model.CpSolver:
+    """A CP-SAT solver set up from the options (time limit, gap stop, workers, seed)."""
+    solver = cp_model.CpSolver()
+    parameters = solver.parameters
+    parameters.num_workers = options.num_workers
+    parameters.relative_gap_limit = options.relative_gap
+    parameters.log_search_progress = options.log_search
+    if options.seed is None:
+        parameters.max_time_in_seconds = options.time_limit
+    else:
+        # Wall-clock limits cut the search at a different point on every run; deterministic time
+        # and interleaved workers make the same seed give the same plan. The wall clock is a safety net.
+        parameters.random_seed = options.seed
+        parameters.interleave_search = True
+        parameters.max_deterministic_time = options.time_limit
+        parameters.max_time_in_seconds = 4 * options.time_limit
+    return solver
+
+
+def plan_office(
+    scenario: Scenario,
+    options: PlanOptions | None = None,
+    *,
+    progress: ProgressCallback | None = None,
+    previous: Plan | None = None,
+) -> Plan:
+    """Plan who comes in when, in which zone and at which desk, and check the result.
+
+    `previous` warm-starts the search from an earlier plan of the same scenario (a complete hint).
+    Hard constraints that cannot all hold are relaxed as little as possible and reported in
+    `Plan.violations` with their figures.
+    """
+    options = options or PlanOptions()
+    started = time.perf_counter()
+    facts = scenario_facts(scenario)
+
+    start_from = previous.attendance() if previous is not None else constructive_attendance(facts)
+    cluster_size = options.cluster_size
+    if cluster_size is None:
+        cluster_size = CLUSTER_PEOPLE if len(facts.people) > WHOLE_MODEL_PEOPLE else 0
+    if cluster_size > 0:
+        attendance, team_days, terms, days_report = _plan_days_by_clusters(
+            facts, start_from, options, cluster_size, progress, started
+        )
+    else:
+        attendance, team_days, terms, days_report = _plan_days_whole(
+            facts, start_from, options, progress, started
+        )
+    _report_done(progress, days_report, started)
+
+    zones_started = time.perf_counter()
+    labels = label_day_activities(facts, attendance)
+    zoning = assign_zones(facts, attendance, labels)
+    zones_report = StageReport(
+        stage=ZONES_STAGE,
+        status="EXACT",  # a min-cost flow per day is solved to optimality
+        objective=zoning.objective,
+        bound=zoning.objective,
+        sense="min",
+        wall_time=time.perf_counter() - zones_started,
+        solutions=1,
+    )
+    _report_done(progress, zones_report, started)
+    weights = scenario.policy.weights
+    terms += [
+        _term(
+            ZONES_STAGE,
+            "away_from_neighbourhood",
+            zoning.costs.away_from_neighbourhood,
+            -weights.away_from_neighbourhood,
+        ),
+        _term(ZONES_STAGE, "activity_mismatch", zoning.costs.activity_mismatch, -weights.activity_mismatch),
+        _term(ZONES_STAGE, "unseated", zoning.costs.unseated, -UNSEATED_COST),
+    ]
+
+    desks_started = time.perf_counter()
+    seating = assign_desks(facts, zoning.zone_of)
+    rooms = assign_rooms(facts)
+    desks_report = StageReport(
+        stage=DESKS_STAGE,
+        status="OPTIMAL" if seating.desk_changes == seating.unavoidable_changes else "HEURISTIC",
+        objective=seating.desk_changes,
+        bound=seating.unavoidable_changes,
+        sense="min",
+        wall_time=time.perf_counter() - desks_started,
+        solutions=1,
+    )
+    _report_done(progress, desks_report, started)
+    terms.append(_term(DESKS_STAGE, "desk_changes", seating.desk_changes, -1))
+
+    seats = {
+        key: Seat(
+            zone=zoning.zone_of.get(key), desk=seating.desk_of.get(key), activity=labels.get(key, "flex")
+        )
+        for key in zoning.zone_of
+    }
+    plan = Plan(
+        scenario=scenario.name,
+        planner="cp-sat",
+        seats=seats,
+        team_days=team_days,
+        rooms=rooms,
+        stages=(days_report, zones_report, desks_report),
+        objective_terms=tuple(terms),
+    )
+    return _checked(scenario, plan, time.perf_counter() - started)
+
+
+DaysResult = tuple[dict[str, tuple[date, ...]], dict[str, tuple[date, ...]], list[ObjectiveTerm], StageReport]
+"""Stage 1's attendance, team gathering days, objective terms and report."""
+
+
+def _plan_days_whole(
+    facts: ScenarioFacts,
+    start_from: dict[str, tuple[date, ...]],
+    options: PlanOptions,
+    progress: ProgressCallback | None,
+    started: float,
+) -> DaysResult:
+    """Stage 1 as one CP-SAT model of the whole office, warm-started from `start_from`."""
+    days = build_days_model(facts)
+    values = values_from_attendance(days, facts, start_from)
+    add_complete_hint(days, values)
+    solver = solver_for(options)
+    reporter = _ProgressReporter(DAYS_STAGE, progress, started)
+    status = solver.solve(days.model, reporter)
+    if status in (cp_model.OPTIMAL, cp_model.FEASIBLE):
+        return (
+            attendance_of(days, solver),
+            team_days_of(days, solver),
+            _days_terms(days, solver),
+            StageReport(
+                stage=DAYS_STAGE,
+                status=solver.status_name(status),
+                objective=solver.objective_value,
+                bound=solver.best_objective_bound,
+                sense="max",
+                wall_time=solver.wall_time,
+                first_solution_time=reporter.first_solution_time,
+                solutions=reporter.solutions,
+            ),
+        )
+    if status == cp_model.UNKNOWN:
+        # Out of time before CP-SAT accepted the hint: the constructed plan stands, with its bound.
+        terms = [
+            _term(DAYS_STAGE, name, sum(values.of(v) for v in variables), weight)
+            for name, (weight, variables) in days.objective.terms.items()
+        ]
+        return (
+            dict(start_from),
+            _gathered(values.gathers),
+            terms,
+            StageReport(
+                stage=DAYS_STAGE,
+                status="HEURISTIC",
+                objective=sum(t.contribution for t in terms),
+                bound=solver.best_objective_bound,
+                sense="max",
+                wall_time=solver.wall_time,
+                solutions=0,
+            ),
+        )
+    raise RuntimeError(f"stage 1 model is {solver.status_name(status)}: this is a bug in the model")
+
+
+def _plan_days_by_clusters(
+    facts: ScenarioFacts,
+    start_from: dict[str, tuple[date, ...]],
+    options: PlanOptions,
+    cluster_size: int,
+    progress: ProgressCallback | None,
+    started: float,
+) -> DaysResult:
+    """Stage 1 as CP-SAT over clusters of teams in turn (see `days_clusters`), from `start_from`."""
+    days_started = time.perf_counter()
+    solutions = 0
+
+    def report(objective: float, bound: float) -> None:
+        nonlocal solutions
+        solutions += 1
+        if progress is not None:
+            progress(
+                PlanProgress(
+                    stage=DAYS_STAGE,
+                    objective=objective,
+                    bound=bound,
+                    gap=abs(bound - objective) / max(1.0, abs(objective)),
+                    elapsed=time.perf_counter() - started,
+                    solutions=solutions,
+                )
+            )
+
+    search = improve_by_clusters(facts, start_from, options, cluster_size, report)
+    in_office = {(p, d) for p, ds in search.attendance.items() for d in ds}
+    team_days: dict[str, list[date]] = {}
+    for team, day in sorted(gathering_days(facts, in_office, list(facts.teams))):
+        team_days.setdefault(team, []).append(day)
+    terms = [
+        _term(DAYS_STAGE, name, value, weight)
+        for name, (weight, value) in search.terms.items()
+        if weight != 0
+    ]
+    return (
+        search.attendance,
+        {team: tuple(days) for team, days in team_days.items()},
+        terms,
+        StageReport(
+            stage=DAYS_STAGE,
+            status="FEASIBLE",  # each cluster is a CP-SAT solve; the bound is an office-wide one
+            objective=float(search.objective),
+            bound=search.bound,
+            sense="max",
+            wall_time=time.perf_counter() - days_started,
+            first_solution_time=search.first_solution_time + (days_started - started),
+            solutions=solutions + 1,
+        ),
+    )
+
+
+def _checked(scenario: Scenario, plan: Plan, wall_time: float) -> Plan:
+    """The plan with the independent checker's violations (and the office's shortfall, if any)."""
+    violations = check_plan(scenario, plan)
+    if any(v.constraint.startswith("attendance_band_min") for v in violations):
+        violations = capacity_shortfalls(scenario) + violations
+    return Plan(
+        scenario=plan.scenario,
+        planner=plan.planner,
+        seats=plan.seats,
+        team_days=plan.team_days,
+        rooms=plan.rooms,
+        violations=violations,
+        stages=plan.stages,
+        objective_terms=plan.objective_terms,
+        wall_time=wall_time,
+    )
+
+
+def _gathered(gathers: dict[tuple[str, date], bool]) -> dict[str, tuple[date, ...]]:
+    result: dict[str, list[date]] = {}
+    for (team, day), on in gathers.items():
+        if on:
+            result.setdefault(team, []).append(day)
+    return {team: tuple(sorted(days)) for team, days in result.items()}
+
+
+def _days_terms(days: DaysModel, solver: cp_model.CpSolver) -> list[ObjectiveTerm]:
+    return [
+        _term(DAYS_STAGE, name, sum(solver.value(v) for v in variables), weight)
+        for name, (weight, variables) in days.objective.terms.items()
+    ]
+
+
+def _term(stage: str, name: str, value: float, weight: float) -> ObjectiveTerm:
+    return ObjectiveTerm(stage=stage, name=name, value=value, weight=weight, contribution=value * weight)
+
+
+def _report_done(progress: ProgressCallback | None, report: StageReport, started: float) -> None:
+    if progress is not None:
+        progress(
+            PlanProgress(
+                stage=report.stage,
+                objective=report.objective,
+                bound=report.bound,
+                gap=report.gap,
+                elapsed=time.perf_counter() - started,
+                solutions=report.solutions,
+                done=True,
+            )
+        )
+
+
+def attendance_objective(plan: Plan) -> float:
+    """The stage-1 objective a plan reached (sum of the days-stage terms)."""
+    return sum(t.contribution for t in plan.objective_terms if t.stage == DAYS_STAGE)
