@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import os
 from collections.abc import AsyncIterator
 from contextlib import asynccontextmanager
 from dataclasses import dataclass
@@ -54,6 +55,9 @@ def create_engine(url: str, **kwargs: Any) -> AsyncEngine:
         _configure_sqlite(engine)
         return engine
     kwargs.setdefault("pool_pre_ping", True)
+    # Room for a busy server: SQLAlchemy's default of 5 (+10 overflow) queues requests under load.
+    kwargs.setdefault("pool_size", int(os.environ.get("ZONES_DB_POOL_SIZE", 20)))
+    kwargs.setdefault("max_overflow", 20)
     return create_async_engine(url, **kwargs)
 
 
