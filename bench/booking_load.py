@@ -257,6 +257,8 @@ def main() -> None:
         print("-" * len(header))
         summary = []
         for level in levels:
+            # Warm up at this concurrency (new HTTP and database connections), unmeasured.
+            drive_from_another_process(fixture, "baseline", level, 4 * level, args.seconds)
             pair = {}
             for endpoint in ("baseline", "booking"):
                 result = drive_from_another_process(fixture, endpoint, level, args.requests, args.seconds)
