@@ -137,3 +137,23 @@ async def test_database_rejects_an_impossible_contracted_share(db: Database) -> 
     with pytest.raises(IntegrityError):
         async with db.write_session() as session:
             session.add(Employee(email="x@example.dk", name="X", contracted_share=1.5, needs=[]))
+
+
+async def test_a_reload_that_drops_a_booked_desk_changes_nothing_and_says_why(
+    db: Database, tmp_path: Path
+) -> None:
+    from booking_support import as_, build_world, weekday
+    from zones.booking.desks import DeskBookings
+    from zones.models import Period
+    from zones.office.load import PlacesStillBooked
+    from zones.office.paths import demo_office_file
+
+    world = await build_world(db)
+    await as_(world, "ann", lambda ctx: DeskBookings(ctx).book(world.desk("Q1-03"), weekday(1), Period.FULL))
+    text = demo_office_file().read_text(encoding="utf-8")
+    trimmed = "\n".join(line for line in text.splitlines() if 'code = "Q1-03"' not in line)
+    path = tmp_path / "office.toml"
+    path.write_text(trimmed, encoding="utf-8")
+    with pytest.raises(PlacesStillBooked, match="desk Q1-03 has 1 upcoming booking"):
+        await _load(db, path)
+    assert await _count(db, Desk) == 99, "nothing was removed"

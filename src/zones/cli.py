@@ -24,7 +24,7 @@ from zones.db import Database, create_database
 from zones.db import migrate as migrations
 from zones.models import Site
 from zones.office.errors import ConfigError
-from zones.office.load import LoadReport, load_office
+from zones.office.load import LoadReport, PlacesStillBooked, load_office
 from zones.office.parse import load_office_file, load_policy_file
 from zones.office.paths import default_policy_file, demo_office_file, demo_staff_file
 from zones.office.summary import SiteSummary, summarise_site
@@ -178,8 +178,11 @@ def _load_office(settings: Settings, file: Path, policy_file: Path | None = None
 
     async def work(database: Database) -> LoadReport:
         await _require_schema(database)
-        async with database.write_session() as session:
-            return await load_office(session, office_spec, defaults)
+        try:
+            async with database.write_session() as session:
+                return await load_office(session, office_spec, defaults)
+        except PlacesStillBooked as refused:
+            _fail(f"{file}: {refused}", 2)
 
     return _run(settings, work)
 

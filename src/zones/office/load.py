@@ -8,7 +8,7 @@ from __future__ import annotations
 
 from collections import Counter
 from dataclasses import dataclass, field
-from datetime import time
+from datetime import UTC, datetime, time
 from typing import Any
 from uuid import UUID
 
@@ -17,7 +17,21 @@ from sqlalchemy.ext.asyncio import AsyncSession
 from sqlalchemy.orm import selectinload
 
 from zones.db.rows import assign_changed
-from zones.models import Desk, Floor, Neighbourhood, Policy, PolicyThreshold, Room, Site, Team, Zone
+from zones.models import (
+    ACTIVE_STATUSES,
+    Booking,
+    Desk,
+    Floor,
+    Neighbourhood,
+    Policy,
+    PolicyThreshold,
+    Room,
+    RoomBooking,
+    RoomBookingStatus,
+    Site,
+    Team,
+    Zone,
+)
 from zones.office.policy import EffectivePolicy, effective_policy
 from zones.office.spec import WEEKDAY_NUMBERS, OfficeSpec, PolicySpec, ThresholdSpec
 
@@ -173,8 +187,12 @@ async def load_office(session: AsyncSession, office: OfficeSpec, defaults: Polic
             new_zones.append(zone)
         floor.zones = new_zones
         new_floors.append(floor)
-    for kind in (desks, rooms, zones):
-        for row in kind.unused():
+    removed = {kind.kind: kind.unused() for kind in (desks, rooms, zones)}
+    # Look at the stored bookings before the removals are flushed (and cascade to them).
+    with session.no_autoflush:
+        await _refuse_removing_booked_places(session, removed["desks"], removed["rooms"])
+    for rows in removed.values():
+        for row in rows:
             await session.delete(row)
     site.floors = new_floors
     floors.unused()
@@ -184,6 +202,49 @@ async def load_office(session: AsyncSession, office: OfficeSpec, defaults: Polic
     await _sync_policy(session, site, policy, report)
     await session.flush()
     return report
+
+
+async def _refuse_removing_booked_places(session: AsyncSession, desks: list[Desk], rooms: list[Room]) -> None:
+    """Removing a desk or room would cascade to its bookings: refuse while any is still ahead."""
+    today = datetime.now(UTC).date()
+    problems = []
+    if desks:
+        rows = await session.execute(
+            select(Desk.code, func.count())
+            .join(Booking, Booking.desk_id == Desk.id)
+            .where(
+                Desk.id.in_([d.id for d in desks]), Booking.status.in_(ACTIVE_STATUSES), Booking.day >= today
+            )
+            .group_by(Desk.code)
+            .order_by(Desk.code)
+        )
+        problems += [f"desk {code} has {n} upcoming booking(s)" for code, n in rows.all()]
+    if rooms:
+        rows = await session.execute(
+            select(Room.code, func.count())
+            .join(RoomBooking, RoomBooking.room_id == Room.id)
+            .where(
+                Room.id.in_([r.id for r in rooms]),
+                RoomBooking.status == RoomBookingStatus.BOOKED,
+                RoomBooking.ends_at >= datetime.now(UTC),
+            )
+            .group_by(Room.code)
+            .order_by(Room.code)
+        )
+        problems += [f"room {code} has {n} upcoming booking(s)" for code, n in rows.all()]
+    if problems:
+        raise PlacesStillBooked(problems)
+
+
+class PlacesStillBooked(Exception):
+    """An office file drops desks or rooms that still have bookings; nothing was changed."""
+
+    def __init__(self, problems: list[str]) -> None:
+        self.problems = problems
+        super().__init__(
+            "; ".join(problems)
+            + ": cancel those bookings first, or keep the desk in the file with bookable = false"
+        )
 
 
 async def _existing_site(session: AsyncSession, key: str) -> Site | None:
