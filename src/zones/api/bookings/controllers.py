@@ -65,6 +65,12 @@ async def describe(session: AsyncSession, bookings: list[Booking]) -> list[Booki
     return [BookingRead.of(b, *names.get(b.desk_id, ("?", "?"))) for b in bookings]
 
 
+async def committed(context: BookingContext, booking: Booking) -> BookingRead:
+    """Commit the change, then describe the booking: a failed commit never answers 2xx."""
+    await commit(context.session)
+    return (await describe(context.session, [booking]))[0]
+
+
 class BookingController(Controller):
     """Desk bookings: a day, a morning or an afternoon; recurring series; check-in."""
 
@@ -77,8 +83,7 @@ class BookingController(Controller):
         self, context: NamedDependency[BookingContext], data: JSONBody[BookingCreate]
     ) -> BookingRead:
         booking = await DeskBookings(context).book(data.desk_id, data.day, data.period, data.employee_id)
-        await commit(context.session)
-        return (await describe(context.session, [booking]))[0]
+        return await committed(context, booking)
 
     @post(
         "/series",
@@ -157,8 +162,7 @@ class BookingController(Controller):
         data: JSONBody[BookingMove],
     ) -> BookingRead:
         booking = await DeskBookings(context).move(booking_id, data.desk_id, data.day, data.period)
-        await commit(context.session)
-        return (await describe(context.session, [booking]))[0]
+        return await committed(context, booking)
 
     @delete(
         "/{booking_id:uuid}",
@@ -171,8 +175,7 @@ class BookingController(Controller):
         self, context: NamedDependency[BookingContext], booking_id: FromPath[UUID]
     ) -> BookingRead:
         booking = await DeskBookings(context).cancel(booking_id)
-        await commit(context.session)
-        return (await describe(context.session, [booking]))[0]
+        return await committed(context, booking)
 
     @post(
         "/{booking_id:uuid}/check-in",
@@ -185,8 +188,7 @@ class BookingController(Controller):
         self, context: NamedDependency[BookingContext], booking_id: FromPath[UUID]
     ) -> BookingRead:
         booking = await DeskBookings(context).check_in(booking_id)
-        await commit(context.session)
-        return (await describe(context.session, [booking]))[0]
+        return await committed(context, booking)
 
 
 class RoomBookingController(Controller):
