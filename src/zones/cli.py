@@ -486,7 +486,7 @@ def plan(
     outcome = _run(settings, work)
     folder = out_dir or Path("zones-plans") / str(outcome.plan_id)
     files = write_plan_files(outcome, folder)
-    _print_plan(outcome.scenario, outcome.plan, outcome.baseline, outcome.analysis)
+    _print_plan(outcome.plan, outcome.kpis, outcome.baseline_kpis, outcome.analysis)
     out.print(f"plan {outcome.plan_id} stored; files: {', '.join(str(f) for f in files)}", highlight=False)
     out.print(f"report: zones plan report {outcome.plan_id}", highlight=False)
 
@@ -504,9 +504,8 @@ async def _one_site(database: Database, site_key: str | None) -> Site:
     return sites[0]
 
 
-def _print_plan(scenario: Any, result: Any, baseline: Any, analysis: Any) -> None:
+def _print_plan(result: Any, mine: dict[str, float], theirs: dict[str, float], analysis: Any) -> None:
     """Solver stages, KPIs beside the first-come baseline, relaxed constraints and densification flags."""
-    from zones.optimizer import planning
 
     stages = Table(title="Solve", title_justify="left")
     for column in ("Stage", "Status", "Objective", "Bound", "Gap", "Seconds"):
@@ -522,8 +521,6 @@ def _print_plan(scenario: Any, result: Any, baseline: Any, analysis: Any) -> Non
             f"{stage.wall_time:.1f}",
         )
     out.print(stages)
-    mine = planning.plan_kpis(scenario, result).as_dict()
-    theirs = planning.plan_kpis(scenario, baseline).as_dict()
     kpis = Table(title="KPIs: this plan vs first-come booking", title_justify="left")
     for column in ("KPI", "Plan", "First-come", "Ratio"):
         kpis.add_column(column, justify="left" if column == "KPI" else "right")
@@ -679,15 +676,17 @@ def plan_scenario(file: Path, time_limit: float, seed: int | None, out_dir: Path
         progress.update(task, completed=time_limit)
     baseline = planning.greedy_plan(scenario, seed or 0)
     analysis = planning.analyse_densification(scenario, result)
-    _print_plan(scenario, result, baseline, analysis)
+    kpis = planning.plan_kpis(scenario, result).as_dict()
+    baseline_kpis = planning.plan_kpis(scenario, baseline).as_dict()
+    _print_plan(result, kpis, baseline_kpis, analysis)
     folder = out_dir or file.with_suffix("")
     files = planning.render_charts(analysis, folder)
     (folder / "plan.json").write_bytes(
         msgspec.json.format(
             msgspec.json.encode(
                 {
-                    "kpis": planning.plan_kpis(scenario, result).as_dict(),
-                    "baseline_kpis": planning.plan_kpis(scenario, baseline).as_dict(),
+                    "kpis": kpis,
+                    "baseline_kpis": baseline_kpis,
                     "seats": [
                         {
                             "person": p,

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from datetime import datetime
+from typing import Any
 from uuid import UUID
 from zoneinfo import ZoneInfo
 
@@ -37,35 +38,32 @@ from zones.models import (
 REQUEST, CANCEL = "REQUEST", "CANCEL"
 
 
+async def _place(session: AsyncSession, model: type[Desk] | type[Room], place_id: UUID) -> tuple[Any, ...]:
+    """Site, floor and zone names (and the time zone) of a desk or room."""
+    spot = Desk.code if model is Desk else Room.name
+    return tuple(
+        (
+            await session.execute(
+                select(Site.name, Site.timezone, Floor.name, Zone.name, Zone.activity, spot)
+                .select_from(model)
+                .join(Zone, Zone.id == model.zone_id)
+                .join(Floor, Floor.id == Zone.floor_id)
+                .join(Site, Site.id == model.site_id)
+                .where(model.id == place_id)
+            )
+        ).one()
+    )
+
+
 async def desk_place(session: AsyncSession, desk_id: UUID) -> Place:
     """Site, floor, zone and desk names for a desk."""
-    row = (
-        await session.execute(
-            select(Site.name, Site.timezone, Floor.name, Zone.name, Zone.activity, Desk.code)
-            .select_from(Desk)
-            .join(Zone, Zone.id == Desk.zone_id)
-            .join(Floor, Floor.id == Zone.floor_id)
-            .join(Site, Site.id == Desk.site_id)
-            .where(Desk.id == desk_id)
-        )
-    ).one()
-    site, timezone, floor, zone, activity, code = row
+    site, timezone, floor, zone, activity, code = await _place(session, Desk, desk_id)
     return Place(site, floor, zone, activity, f"Desk {code}", timezone)
 
 
 async def room_place(session: AsyncSession, room_id: UUID) -> Place:
     """Site, floor, zone and room names for a room."""
-    row = (
-        await session.execute(
-            select(Site.name, Site.timezone, Floor.name, Zone.name, Zone.activity, Room.name)
-            .select_from(Room)
-            .join(Zone, Zone.id == Room.zone_id)
-            .join(Floor, Floor.id == Zone.floor_id)
-            .join(Site, Site.id == Room.site_id)
-            .where(Room.id == room_id)
-        )
-    ).one()
-    site, timezone, floor, zone, activity, name = row
+    site, timezone, floor, zone, activity, name = await _place(session, Room, room_id)
     return Place(site, floor, zone, activity, name, timezone)
 
 

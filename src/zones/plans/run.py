@@ -45,6 +45,8 @@ class PlanOutcome:
     plan: planning.Plan
     baseline: planning.Plan
     analysis: planning.DensificationAnalysis
+    kpis: dict[str, float]
+    baseline_kpis: dict[str, float]
 
 
 def progress_dict(progress: planning.PlanProgress) -> dict[str, Any]:
@@ -163,7 +165,7 @@ async def _run(
         }
         row.flags = [msgspec.to_builtins(flag) for flag in analysis.flags]
         row.violations = [msgspec.to_builtins(v) for v in result.violations]
-    return PlanOutcome(plan_id, scenario, keys, result, baseline, analysis)
+    return PlanOutcome(plan_id, scenario, keys, result, baseline, analysis, plan_kpis, baseline_kpis)
 
 
 def write_plan_files(outcome: PlanOutcome, folder: Path) -> list[Path]:
@@ -187,8 +189,8 @@ def write_plan_files(outcome: PlanOutcome, folder: Path) -> list[Path]:
                     "plan_id": str(outcome.plan_id),
                     "scenario": outcome.scenario.name,
                     "days": [d.isoformat() for d in outcome.scenario.days],
-                    "kpis": planning.plan_kpis(outcome.scenario, outcome.plan).as_dict(),
-                    "baseline_kpis": planning.plan_kpis(outcome.scenario, outcome.baseline).as_dict(),
+                    "kpis": outcome.kpis,
+                    "baseline_kpis": outcome.baseline_kpis,
                     "stages": [msgspec.to_builtins(s) for s in outcome.plan.stages],
                     "violations": [msgspec.to_builtins(v) for v in outcome.plan.violations],
                     "flags": [msgspec.to_builtins(f) for f in outcome.analysis.flags],
