@@ -23,7 +23,8 @@ KPIS = (
     ("teams_with_an_all_in_day", "teams with an all-in day"),
     ("team_overlap_days_met", "team overlap days met"),
     ("preferences_honoured", "preferences honoured"),
-    ("office_days_preferred", "office days on preferred days"),
+    ("preferences_lost_twice", "person-weeks losing 2+ preferred days"),
+    ("office_days_wanted", "office days asked for (preferred or team day)"),
     ("activity_match", "quiet/collab activity match"),
     ("neighbourhood_seating", "seated in own neighbourhood"),
     ("peak_utilisation", "peak-day utilisation"),
@@ -42,8 +43,18 @@ def default_time_limit(size: int) -> float:
     return 120.0
 
 
-def run_size(size: int, time_limit: float, seed: int, desk_ratio: float) -> dict[str, Any]:
+TRADE_OFF_KPIS = (
+    ("preferences_honoured", "preferences honoured"),
+    ("preferences_lost_twice", "person-weeks losing 2+ preferred days"),
+    ("teams_with_an_all_in_day", "teams with an all-in day"),
+    ("teammate_overlap", "teammate overlap"),
+)
+
+
+def run_size(size: int, time_limit: float, seed: int, desk_ratio: float, trade_off: bool) -> dict[str, Any]:
     """Plan one generated office (in this process) and return the figures as plain data."""
+    import msgspec
+
     from zones.optimizer.planning import (
         PlanOptions,
         check_plan,
@@ -67,6 +78,17 @@ def run_size(size: int, time_limit: float, seed: int, desk_ratio: float) -> dict
 
     ours_violations = check_plan(scenario, plan)
     greedy_violations = check_plan(scenario, greedy)
+    bound = plan.preference_bound
+    preferences_first: dict[str, float] = {}
+    if trade_off:
+        # The same office under a policy that gives team days no weight: preferences come first.
+        weights = msgspec.structs.replace(
+            scenario.policy.weights, team_gathering=0, team_overlap_day=0, fixed_team_day=0
+        )
+        policy = msgspec.structs.replace(scenario.policy, weights=weights)
+        variant = msgspec.structs.replace(scenario, policy=policy)
+        other = plan_office(variant, PlanOptions(time_limit=time_limit))
+        preferences_first = plan_kpis(scenario, other).as_dict()
     return {
         "size": size,
         "desks": sum(len(z.desks) for z in scenario.zones),
@@ -94,6 +116,9 @@ def run_size(size: int, time_limit: float, seed: int, desk_ratio: float) -> dict
         "greedy_violation_kinds": sorted({v.constraint for v in greedy_violations}),
         "kpis": plan_kpis(scenario, plan).as_dict(),
         "greedy_kpis": plan_kpis(scenario, greedy).as_dict(),
+        "preferences_first_kpis": preferences_first,
+        "bound_with_team_days": bound.share_with_team_days if bound else None,
+        "bound_without_team_days": bound.share_without_team_days if bound else None,
         "max_rss_mb": resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024,
     }
 
@@ -135,6 +160,31 @@ def print_tables(results: list[dict[str, Any]]) -> None:
             else:
                 cells.append(f"{ours:.3f} / {theirs:.3f} ({ratio})")
         print(f"| {label} | " + " | ".join(cells) + " |")
+    print()
+    print("## Preferences honoured: upper bounds (Lagrangian; valid for any plan) and the policy trade-off")
+    print()
+    print("| | " + " | ".join(f"{n:,}" for n in sizes) + " |")
+    print("|---" * (len(sizes) + 1) + "|")
+    bound_rows = (
+        ("bound, every team gathers weekly", "bound_with_team_days"),
+        ("bound, no team days", "bound_without_team_days"),
+    )
+    for label, key in bound_rows:
+        cells = [f"{r[key]:.3f}" if r[key] is not None else "–" for r in results]
+        print(f"| {label} | " + " | ".join(cells) + " |")
+    if any(r["preferences_first_kpis"] for r in results):
+        print()
+        header = "| KPI: default weights / preferences-first weights / greedy | "
+        print(header + " | ".join(f"{n:,}" for n in sizes) + " |")
+        print("|---" * (len(sizes) + 1) + "|")
+        for key, label in TRADE_OFF_KPIS:
+            cells = [
+                f"{r['kpis'][key]:.3f} / {r['preferences_first_kpis'][key]:.3f} / {r['greedy_kpis'][key]:.3f}"
+                if r["preferences_first_kpis"]
+                else "–"
+                for r in results
+            ]
+            print(f"| {label} | " + " | ".join(cells) + " |")
 
 
 def main() -> None:
@@ -143,18 +193,23 @@ def main() -> None:
     parser.add_argument("--time-limit", type=float, default=None, help="stage-1 seconds (default: by size)")
     parser.add_argument("--seed", type=int, default=1)
     parser.add_argument("--desk-ratio", type=float, default=0.65)
+    parser.add_argument(
+        "--no-trade-off", action="store_true", help="skip the second plan under preferences-first weights"
+    )
     parser.add_argument("--worker", type=int, default=None, help=argparse.SUPPRESS)
     args = parser.parse_args()
 
     if args.worker is not None:
         limit = args.time_limit or default_time_limit(args.worker)
-        print(json.dumps(run_size(args.worker, limit, args.seed, args.desk_ratio)))
+        print(json.dumps(run_size(args.worker, limit, args.seed, args.desk_ratio, not args.no_trade_off)))
         return
 
     results = []
     for size in (int(s) for s in args.sizes.split(",") if s):
         command = [sys.executable, __file__, "--worker", str(size), "--seed", str(args.seed)]
         command += ["--desk-ratio", str(args.desk_ratio)]
+        if args.no_trade_off:
+            command.append("--no-trade-off")
         if args.time_limit is not None:
             command += ["--time-limit", str(args.time_limit)]
         print(f"planning {size:,} employees …", file=sys.stderr, flush=True)

@@ -61,6 +61,7 @@ async def test_site_summary_gives_desks_per_person(client: AsyncClient) -> None:
     assert summary["desks_by_activity"]["quiet"] == 30
     assert summary["room_seats"] == 30
     assert summary["desks_per_fte_reference"] == 0.7
+    assert summary["planning_weights"]["team_gathering"] == 2000
     assert [floor["level"] for floor in summary["floors"]] == [1, 2]
 
 

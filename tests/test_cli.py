@@ -64,8 +64,10 @@ def test_office_load_show_and_staff_import(clean_url: str) -> None:
     assert code == 0
     assert "Quiet zone · north" in out
     assert "desks per person 0.68" in out
+    assert "Planning weights: team_gathering 2000" in out
     code, out, _ = _zones(clean_url, "office", "show", "--json")
     assert '"desks": 95' in out
+    assert '"preferred_day": 60' in out
 
 
 def test_broken_office_file_is_one_line_naming_file_and_key(clean_url: str, tmp_path: Path) -> None:

@@ -100,3 +100,24 @@ def test_upgrading_a_database_with_data_from_the_previous_release_keeps_it(empty
     staff = asyncio.run(_staff(empty_url))
     assert len(staff) == 140
     assert all(focus == 0 and team == 0 for _, _, focus, team in staff), "new columns get their defaults"
+
+
+async def _policy_weights(url: str) -> list[dict[str, int]]:
+    from sqlalchemy import select
+
+    from zones.models import Policy
+
+    database = create_database(url)
+    async with database.read_session() as session:
+        weights = list(await session.scalars(select(Policy.planning_weights)))
+    await database.dispose()
+    return weights
+
+
+def test_upgrading_a_policy_from_before_planning_weights_gives_the_planners_defaults(empty_url: str) -> None:
+    upgrade(empty_url)
+    asyncio.run(_demo_then(empty_url))
+    downgrade(empty_url, "0004")
+    upgrade(empty_url)
+    assert asyncio.run(_policy_weights(empty_url)) == [{}], "an empty object: the planner's defaults"
+    assert len(asyncio.run(_staff(empty_url))) == 140

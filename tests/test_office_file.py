@@ -7,6 +7,7 @@ from collections.abc import Callable
 from pathlib import Path
 from typing import Any
 
+import msgspec
 import pytest
 
 from helpers import minimal_office, write_office
@@ -14,6 +15,7 @@ from zones.office.errors import ConfigError
 from zones.office.parse import load_office_file, load_policy_file
 from zones.office.paths import default_policy_file, demo_office_file
 from zones.office.policy import effective_policy
+from zones.optimizer.planning import Weights
 
 Mutation = Callable[[dict[str, Any]], None]
 
@@ -46,6 +48,30 @@ def test_shipped_policy_has_every_threshold_with_a_source() -> None:
     } <= metrics
     assert all(t.source.strip() for t in policy.thresholds)
     assert (policy.attendance.min_share, policy.attendance.max_share) == (0.4, 0.6)
+
+
+def test_shipped_policy_lists_every_planning_weight_at_the_planners_default() -> None:
+    weights = load_policy_file(default_policy_file()).planning.weights
+    assert msgspec.structs.asdict(weights) == msgspec.structs.asdict(Weights())
+
+
+def test_an_office_weight_overrides_that_weight_only(tmp_path: Path) -> None:
+    document = minimal_office()
+    document["policy"] = {"planning": {"weights": {"preferred_day": 80}}}
+    office = load_office_file(write_office(tmp_path / "office.toml", document))
+    policy = effective_policy(load_policy_file(default_policy_file()), office.policy, "DK")
+    assert policy.planning_weights == {**msgspec.structs.asdict(Weights()), "preferred_day": 80}
+
+
+def test_a_policy_file_with_a_misspelt_weight_names_file_and_key(tmp_path: Path) -> None:
+    path = tmp_path / "policy.toml"
+    text = default_policy_file().read_text(encoding="utf-8")
+    path.write_text(text.replace("demand_peak =", "demand_peek ="), encoding="utf-8")
+    with pytest.raises(ConfigError) as caught:
+        load_policy_file(path)
+    assert caught.value.lines == [
+        f"{path}: planning.weights.demand_peek is not a known key (did you mean demand_peak?)"
+    ]
 
 
 def test_country_specific_thresholds_win_over_the_default() -> None:
@@ -162,6 +188,26 @@ BROKEN: dict[str, tuple[Mutation, str]] = {
         _set("policy", {"attendance": {"max_share": 1.5}}),
         "policy.attendance.max_share must be <= 1",
     ),
+    "misspelt weight": (
+        _set("policy", {"planning": {"weights": {"team_gatherng": 500}}}),
+        "policy.planning.weights.team_gatherng is not a known key (did you mean team_gathering?)",
+    ),
+    "unknown weight": (
+        _set("policy", {"planning": {"weights": {"happiness": 5}}}),
+        "policy.planning.weights.happiness is not a known key (expected one of: team_gathering,",
+    ),
+    "negative weight": (
+        _set("policy", {"planning": {"weights": {"preferred_day": -1}}}),
+        "policy.planning.weights.preferred_day must be >= 0",
+    ),
+    "weight as text": (
+        _set("policy", {"planning": {"weights": {"demand_peak": "high"}}}),
+        "policy.planning.weights.demand_peak must be a whole number, not text",
+    ),
+    "fractional weight": (
+        _set("policy", {"planning": {"weights": {"demand_peak": 0.5}}}),
+        "policy.planning.weights.demand_peak must be a whole number",
+    ),
     "team day off the working week": (
         _set("teams.0.team_day", "sun"),
         "teams[0].team_day sun is not one of the site's working days",
@@ -181,6 +227,7 @@ def test_broken_office_file_names_file_and_key(case: str, tmp_path: Path) -> Non
         load_office_file(path)
     lines = caught.value.lines
     assert any(line.startswith(f"{path}: {expected}") for line in lines), lines
+    assert all("\n" not in line for line in lines)
 
 
 def test_minimal_office_is_valid(tmp_path: Path) -> None:

@@ -157,3 +157,36 @@ async def test_a_reload_that_drops_a_booked_desk_changes_nothing_and_says_why(
     with pytest.raises(PlacesStillBooked, match="desk Q1-03 has 1 upcoming booking"):
         await _load(db, path)
     assert await _count(db, Desk) == 99, "nothing was removed"
+
+
+async def test_an_office_weight_reaches_the_database_and_the_planners_scenario(
+    db: Database, tmp_path: Path
+) -> None:
+    from msgspec.structs import asdict
+
+    from zones.models import Policy
+    from zones.optimizer.planning import Weights
+    from zones.plans.scenario_from_db import scenario_for_site
+
+    document = minimal_office()
+    document["policy"] = {"planning": {"weights": {"preferred_day": 80}}}
+    await _load(db, write_office(tmp_path / "office.toml", document))
+    async with db.read_session() as session:
+        site = (await session.scalars(select(Site))).one()
+        stored = await session.scalar(select(Policy.planning_weights))
+        scenario, _ = await scenario_for_site(session, site.id, ())
+    assert stored == {**asdict(Weights()), "preferred_day": 80}
+    assert scenario.policy.weights == Weights(preferred_day=80)
+
+
+async def test_a_changed_weight_counts_as_a_policy_update_and_an_unchanged_one_does_not(
+    db: Database, tmp_path: Path
+) -> None:
+    document = minimal_office()
+    path = write_office(tmp_path / "office.toml", document)
+    assert (await _load(db, path)).created["policy"] == 1
+    assert not (await _load(db, path)).changed
+    document["policy"] = {"planning": {"weights": {"demand_peak": 2}}}
+    report = await _load(db, write_office(path, document))
+    assert report.updated["policy"] == 1
+    assert "policy: 1 (0 created, 1 updated, 0 removed)" in report.lines()

@@ -31,3 +31,4 @@ def test_readme_example_office_file_is_valid(tmp_path: Path) -> None:
     office = load_office_file(path, load_policy_file(default_policy_file()))
     assert office.site.key == "hq"
     assert [team.kind.value for team in office.teams] == ["team", "circle"]
+    assert office.policy.planning.weights.preferred_day == 80

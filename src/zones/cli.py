@@ -279,6 +279,9 @@ def _print_summary(summary: SiteSummary) -> None:
             )
         else:
             out.print(f"Desks per FTE is at or above the {reference:.2f} reference.", highlight=False)
+    if summary.planning_weights:
+        weights = ", ".join(f"{name} {value}" for name, value in summary.planning_weights.items())
+        out.print(f"Planning weights: {weights}", highlight=False)
     out.print()
 
 
@@ -529,6 +532,14 @@ def _print_plan(result: Any, mine: dict[str, float], theirs: dict[str, float], a
         ratio = f"{value / other:.2f}" if other else "–"
         kpis.add_row(name.replace("_", " "), f"{value:.3f}", f"{other:.3f}", ratio)
     out.print(kpis)
+    bound = result.preference_bound
+    if bound is not None and bound.wanted:
+        out.print(
+            f"Preferred days: no plan that gathers every team weekly can honour more than"
+            f" {bound.share_with_team_days:.1%} of them, and no plan at all more than"
+            f" {bound.share_without_team_days:.1%} (Lagrangian bound).",
+            highlight=False,
+        )
     for violation in result.violations[:10]:
         err.print(f"[yellow]relaxed:[/] {violation.message}", highlight=False)
     _print_flags(analysis.flags)

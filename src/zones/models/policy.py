@@ -1,4 +1,4 @@
-"""A site's policy: attendance band, booking rules and densification thresholds with sources."""
+"""A site's policy: attendance band, booking rules, planning weights and sourced densification thresholds."""
 
 from __future__ import annotations
 
@@ -6,7 +6,7 @@ import enum
 from typing import TYPE_CHECKING
 from uuid import UUID
 
-from sqlalchemy import CheckConstraint, Float, ForeignKey, String, Text, UniqueConstraint
+from sqlalchemy import JSON, CheckConstraint, Float, ForeignKey, String, Text, UniqueConstraint, text
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
 from zones.models.base import Base, enum_column
@@ -43,6 +43,10 @@ class Policy(Base):
     checkin_deadline_minutes_after: Mapped[int]
     accessible_hold_days: Mapped[int]
     """Accessible desks stay reserved for people who need them until this many days before."""
+    planning_weights: Mapped[dict[str, int]] = mapped_column(
+        JSON(), default=dict, server_default=text("'{}'")
+    )
+    """The planner's objective weights by name; the planner's defaults fill in any not listed."""
 
     site: Mapped[Site] = relationship(back_populates="policy", lazy="raise")
     thresholds: Mapped[list[PolicyThreshold]] = relationship(

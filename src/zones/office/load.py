@@ -53,7 +53,7 @@ class LoadReport:
 
     def lines(self) -> list[str]:
         """One line per kind: `desks: 95 (3 created, 1 updated, 0 removed)`."""
-        kinds = ("floors", "neighbourhoods", "zones", "desks", "rooms", "teams", "thresholds")
+        kinds = ("floors", "neighbourhoods", "zones", "desks", "rooms", "teams", "policy", "thresholds")
         return [
             f"{kind}: {self.totals[kind]} ({self.created[kind]} created, {self.updated[kind]} updated,"
             f" {self.removed[kind]} removed)"
@@ -296,11 +296,14 @@ async def _sync_policy(
         "checkin_opens_minutes_before": policy.checkin_opens_minutes_before,
         "checkin_deadline_minutes_after": policy.checkin_deadline_minutes_after,
         "accessible_hold_days": policy.accessible_hold_days,
+        "planning_weights": dict(policy.planning_weights),
     }
+    report.totals["policy"] += 1
     if site.policy is None:
         site.policy = Policy(thresholds=[], **values)
-    else:
-        assign_changed(site.policy, values)
+        report.created["policy"] += 1
+    elif assign_changed(site.policy, values):
+        report.updated["policy"] += 1
     thresholds = _Sync(report, "thresholds", {t.metric: t for t in site.policy.thresholds})
     site.policy.thresholds = [
         thresholds.upsert(t.metric, PolicyThreshold, _threshold_values(t)) for t in policy.thresholds

@@ -273,7 +273,10 @@ def _explain(message: str, root: type[msgspec.Struct]) -> Problem:
         return Problem(path, f"must be {hint}")
     if found := re.match(r"Expected `(str|array|object)` of length (>=|<=) (\d+)", what):
         return Problem(path, "must not be empty" if found[2] == ">=" else f"must be at most {found[3]} long")
-    if found := re.match(r"Expected `(\w+)`, got `(\w+)`", what):
+    # Optional keys say `int | null`: `nothing` is only what leaving the key out means.
+    if found := re.match(r"Expected `(\w+)(?: \| null)?`, got `(\w+)`", what):
+        if (found[1], found[2]) == ("int", "float"):
+            return Problem(path, "must be a whole number")
         expected, got = (_TYPE_WORDS.get(found[i], found[i]) for i in (1, 2))
         return Problem(path, f"must be {expected}, not {got}")
     if found := re.match(r"Invalid enum value (.*)", what):

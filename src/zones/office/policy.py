@@ -22,6 +22,8 @@ class EffectivePolicy:
     checkin_opens_minutes_before: int
     checkin_deadline_minutes_after: int
     accessible_hold_days: int
+    planning_weights: dict[str, int]
+    """The planner's objective weights the policy sets; the planner's own defaults fill the rest."""
     thresholds: tuple[ThresholdSpec, ...]
 
 
@@ -29,6 +31,7 @@ def effective_policy(defaults: PolicySpec, overrides: PolicySpec, country: str) 
     """Merge `overrides` onto `defaults` and keep the thresholds for `country` (or `*`)."""
     attendance = _merge(defaults.attendance, overrides.attendance)
     booking = _merge(defaults.booking, overrides.booking)
+    weights = _merge(defaults.planning.weights, overrides.planning.weights)
     chosen: dict[str, ThresholdSpec] = {}
     for threshold in _for_country(defaults.thresholds, country):
         chosen[threshold.metric] = threshold
@@ -44,6 +47,7 @@ def effective_policy(defaults: PolicySpec, overrides: PolicySpec, country: str) 
         checkin_opens_minutes_before=_required(booking.checkin_opens_minutes_before),
         checkin_deadline_minutes_after=_required(booking.checkin_deadline_minutes_after),
         accessible_hold_days=_required(booking.accessible_hold_days),
+        planning_weights={f: v for f in weights.__struct_fields__ if (v := getattr(weights, f)) is not None},
         thresholds=tuple(chosen[metric] for metric in sorted(chosen)),
     )
 

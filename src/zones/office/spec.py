@@ -130,6 +130,27 @@ class BookingSpec(Spec):
     accessible_hold_days: Count | None = None
 
 
+class WeightsSpec(Spec):
+    """The planner's objective weights (`zones.optimizer.planning.Weights`); unset ones inherit."""
+
+    team_gathering: Count | None = None
+    team_overlap_day: Count | None = None
+    fixed_team_day: Count | None = None
+    preferred_day: Count | None = None
+    off_preference_day: Count | None = None
+    over_utilisation: Count | None = None
+    demand_peak: Count | None = None
+    band_shortfall: Count | None = None
+    away_from_neighbourhood: Count | None = None
+    activity_mismatch: Count | None = None
+
+
+class PlanningSpec(Spec):
+    """How the planner trades its goals off against each other."""
+
+    weights: WeightsSpec = field(default_factory=WeightsSpec)
+
+
 class ThresholdSpec(Spec):
     """A densification threshold and the source it comes from."""
 
@@ -149,6 +170,7 @@ class PolicySpec(Spec):
 
     attendance: AttendanceSpec = field(default_factory=AttendanceSpec)
     booking: BookingSpec = field(default_factory=BookingSpec)
+    planning: PlanningSpec = field(default_factory=PlanningSpec)
     thresholds: list[ThresholdSpec] = []
 
 

@@ -57,6 +57,8 @@ class SiteSummary(msgspec.Struct, frozen=True):
     desks_per_fte: float | None
     desks_per_fte_reference: float | None
     """The policy's reference ratio (0.7 for Danish activity-based state offices)."""
+    planning_weights: dict[str, int]
+    """The planner's objective weights the site's policy sets (the planner's defaults fill the rest)."""
 
 
 async def summarise_site(session: AsyncSession, site_id: UUID) -> SiteSummary | None:
@@ -108,6 +110,7 @@ async def summarise_site(session: AsyncSession, site_id: UUID) -> SiteSummary | 
         desks_per_person=round(desks / headcount, 2) if headcount else None,
         desks_per_fte=round(desks / float(fte), 2) if fte else None,
         desks_per_fte_reference=reference,
+        planning_weights=dict(site.policy.planning_weights) if site.policy else {},
     )
 
 

@@ -162,10 +162,23 @@ async def _run(
             "plan": plan_kpis,
             "baseline": baseline_kpis,
             "stages": [msgspec.to_builtins(s) for s in result.stages],
+            "preference_bound": preference_bound_figures(result),
         }
         row.flags = [msgspec.to_builtins(flag) for flag in analysis.flags]
         row.violations = [msgspec.to_builtins(v) for v in result.violations]
     return PlanOutcome(plan_id, scenario, keys, result, baseline, analysis, plan_kpis, baseline_kpis)
+
+
+def preference_bound_figures(plan: planning.Plan) -> dict[str, float] | None:
+    """The plan's preference bound as shares of the preferred days wanted (None if not computed)."""
+    bound = plan.preference_bound
+    if bound is None:
+        return None
+    return {
+        "wanted": bound.wanted,
+        "with_team_days": bound.share_with_team_days,
+        "without_team_days": bound.share_without_team_days,
+    }
 
 
 def write_plan_files(outcome: PlanOutcome, folder: Path) -> list[Path]:
@@ -192,6 +205,7 @@ def write_plan_files(outcome: PlanOutcome, folder: Path) -> list[Path]:
                     "kpis": outcome.kpis,
                     "baseline_kpis": outcome.baseline_kpis,
                     "stages": [msgspec.to_builtins(s) for s in outcome.plan.stages],
+                    "preference_bound": preference_bound_figures(outcome.plan),
                     "violations": [msgspec.to_builtins(v) for v in outcome.plan.violations],
                     "flags": [msgspec.to_builtins(f) for f in outcome.analysis.flags],
                     "seats": [

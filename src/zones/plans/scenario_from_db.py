@@ -185,6 +185,7 @@ async def scenario_for_site(
             attendance_min_share=policy.attendance_min_share if policy else 0.4,
             attendance_max_share=policy.attendance_max_share if policy else 0.6,
             utilisation_target=target if target is not None else 0.85,
+            weights=weights_from(policy),
         ),
         country=site.country,
     )
@@ -222,6 +223,13 @@ async def _sessions(
             )
         )
     return tuple(sessions)
+
+
+def weights_from(policy: Policy | None) -> planning.Weights:
+    """The policy's stored objective weights; the planner's defaults for any it does not name."""
+    stored = policy.planning_weights if policy else {}
+    # A weight the planner no longer has (a newer or older policy) is ignored, not an error.
+    return planning.Weights(**{k: v for k, v in stored.items() if k in planning.Weights.__struct_fields__})
 
 
 def thresholds_for(policy: Policy | None, country: str) -> tuple[planning.Threshold, ...]:

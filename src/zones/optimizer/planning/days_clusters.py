@@ -102,6 +102,7 @@ def attendance_terms(
     in_office = {(p, d) for p, ds in attendance.items() for d in ds}
     gathering = gathering_days(facts, in_office, list(facts.teams))
     preferred = sum(1 for p, d in in_office if prefers(facts.people[p], d))
+    off = sum(1 for p, d in in_office if facts.people[p].preferred_days and not prefers(facts.people[p], d))
     shortfall = 0
     for person in facts.people:
         for week, week_days in facts.weeks.items():
@@ -125,6 +126,7 @@ def attendance_terms(
         ),
         "over_utilisation": (-weights.over_utilisation, sum(max(0, n - target) for n in present.values())),
         "preferred_days": (weights.preferred_day, preferred),
+        "off_preference_days": (-weights.off_preference_day, off),
     }
 
 

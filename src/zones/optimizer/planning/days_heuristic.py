@@ -5,7 +5,9 @@ gathering model is weak and a cold start finds its first solution late; a plan b
 thoughtful facilities planner would gives the search a good incumbent at once.
 
 1. Required days (bookings, sessions) are fixed.
-2. Each team's gathering days go where its members want to be anyway: a day costs the preferred
+2. Teams gather first where the relaxed plan of the Lagrangian preference bound puts them (it
+   weighs every team's day against the desks all others need, at the best day prices); the rest
+   (circles, further overlap days) go where their members want to be anyway: a day costs the preferred
    days it takes from members who have no spare office day, and, on a day that is already wanted
    by more people than there are desks, the desk each non-preferring member takes from someone
    else's preferred day.
@@ -18,6 +20,7 @@ from __future__ import annotations
 
 import math
 from collections import defaultdict
+from collections.abc import Mapping
 from dataclasses import dataclass, field
 from datetime import date
 
@@ -84,10 +87,16 @@ class _Attendance:
         return {person: tuple(sorted(days)) for person, days in self.chosen.items() if days}
 
 
-def constructive_attendance(facts: ScenarioFacts) -> dict[str, tuple[date, ...]]:
-    """Person → office days, respecting capacity, needs, leave, bookings and the band's upper end."""
+def constructive_attendance(
+    facts: ScenarioFacts, team_days: Mapping[str, tuple[date, ...]] | None = None
+) -> dict[str, tuple[date, ...]]:
+    """Person → office days, respecting capacity, needs, leave, bookings and the band's upper end.
+
+    `team_days` (e.g. the relaxed plan's of `preference_bound`) gathers those teams first.
+    """
     plan = _Attendance.empty(facts)
     add_required_days(plan)
+    add_team_days(plan, team_days or {})
     add_gathering_days(plan)
     add_needs_people_days(plan)
     fill_bands_by_flow(plan)
@@ -99,6 +108,19 @@ def add_required_days(plan: _Attendance) -> None:
     for person, day in sorted(plan.facts.required):
         if person in plan.chosen and plan.facts.is_available(person, day) and day not in plan.chosen[person]:
             plan.come_in(person, day)
+
+
+def add_team_days(plan: _Attendance, team_days: Mapping[str, tuple[date, ...]]) -> None:
+    """Gather each team on its given days, where every available member still fits."""
+    facts = plan.facts
+    for team, days in sorted(team_days.items()):
+        for day in days:
+            newcomers = [p for p in facts.available_members(team, day) if day not in plan.chosen[p]]
+            if plan.load[day] + len(newcomers) <= facts.seats_per_day() and all(
+                plan.fits(p, day) for p in newcomers
+            ):
+                for person in newcomers:
+                    plan.come_in(person, day)
 
 
 class _PendingWishes:
@@ -176,8 +198,12 @@ def add_gathering_days(plan: _Attendance) -> None:
         if team.overlap_days == 0:
             continue
         for week_days in facts.weeks.values():
-            picked = 0
             left = [d for d in week_days if facts.available_members(team_key, d)]
+            gathered = [
+                d for d in left if all(d in plan.chosen[p] for p in facts.available_members(team_key, d))
+            ]
+            picked = min(len(gathered), team.overlap_days)
+            left = [d for d in left if d not in gathered]
             while picked < team.overlap_days and left:
                 # The first gathering of the week earns the most; later ones only the per-day reward.
                 reward = weights.team_overlap_day + weights.team_gathering * (picked == 0)
@@ -264,8 +290,11 @@ def fill_bands_by_flow(plan: _Attendance) -> None:
             total += room
             employee = facts.people[person]
             for day in open_days:
-                reward = weights.preferred_day * COST_SCALE if prefers(employee, day) else 0
-                arc = flow.add_arc_with_capacity_and_unit_cost(node, day_node[day], 1, -reward)
+                if prefers(employee, day):
+                    cost = -weights.preferred_day * COST_SCALE
+                else:
+                    cost = weights.off_preference_day * COST_SCALE if employee.preferred_days else 0
+                arc = flow.add_arc_with_capacity_and_unit_cost(node, day_node[day], 1, cost)
                 arcs.append((person, day, arc))
         if total == 0:
             continue

@@ -255,10 +255,18 @@ def add_utilisation_target(days: DaysModel, facts: ScenarioFacts) -> None:
 
 
 def add_preferred_day_terms(days: DaysModel, facts: ScenarioFacts) -> None:
-    """Reward each office day that falls on one of the person's preferred weekdays."""
-    weight = facts.scenario.policy.weights.preferred_day
-    preferred = [var for (p, day), var in days.attends.items() if prefers(facts.people[p], day)]
-    days.objective.add("preferred_days", weight, preferred)
+    """Reward each office day on one of the person's preferred weekdays; charge a little for each
+    day off them (people with preferences only), so nobody comes in on other days for nothing."""
+    weights = facts.scenario.policy.weights
+    preferred, off = [], []
+    for (person, day), var in days.attends.items():
+        employee = facts.people[person]
+        if prefers(employee, day):
+            preferred.append(var)
+        elif employee.preferred_days:
+            off.append(var)
+    days.objective.add("preferred_days", weights.preferred_day, preferred)
+    days.objective.add("off_preference_days", -weights.off_preference_day, off)
 
 
 def attendance_of(days: DaysModel, solver: cp_model.CpSolver) -> dict[str, tuple[date, ...]]:

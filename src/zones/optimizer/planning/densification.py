@@ -68,7 +68,8 @@ class SpaceFigures:
 
 @dataclass(frozen=True, slots=True)
 class PersonFigures:
-    """What a plan costs one person: office days outside their preferences, team days lost."""
+    """What a plan costs one person: office days they did not ask for (neither a preferred weekday
+    nor a team day), and team days lost."""
 
     person: str
     days_outside_preferences: int
@@ -171,6 +172,7 @@ def analyse_densification(
             PersonFigures(p, outside.get(p, 0), lost.get(p, 0)) for p in sorted(set(outside) | set(lost))
         )
         flags += _person_flags(people, len(scenario.employees))
+        flags += _team_day_price_flags(plan)
         flags += _hard_constraint_flags(plan)
 
     return DensificationAnalysis(
@@ -284,9 +286,9 @@ def _person_flags(people: tuple[PersonFigures, ...], headcount: int) -> list[Den
                 figure=len(outside),
                 threshold=None,
                 unit="people",
-                source="the people's own preferred days",
-                message=f"{len(outside)} of {headcount} people have office days outside their preferred"
-                f" days (at most {worst} each)",
+                source="the people's own preferred days and their teams' days",
+                message=f"{len(outside)} of {headcount} people have office days they did not ask for:"
+                f" neither a preferred day nor a team day (at most {worst} each)",
             )
         )
     lost = [p for p in people if p.team_days_lost]
@@ -305,6 +307,29 @@ def _person_flags(people: tuple[PersonFigures, ...], headcount: int) -> list[Den
             )
         )
     return flags
+
+
+def _team_day_price_flags(plan: Plan) -> list[DensificationFlag]:
+    """When desks are too few for both, weekly team days cost preferred days: say how many at least."""
+    bound = plan.preference_bound
+    if bound is None or not bound.wanted or bound.with_team_days >= bound.without_team_days:
+        return []
+    price = bound.without_team_days - bound.with_team_days
+    return [
+        DensificationFlag(
+            severity="info",
+            metric="team_days_price",
+            scope="office",
+            figure=price / bound.wanted,
+            threshold=None,
+            unit="share",
+            source="Lagrangian bound on the preferred days any plan can honour",
+            message=f"with these desks, giving every team a weekly all-in day costs at least {price:,}"
+            f" of {bound.wanted:,} preferred days ({price / bound.wanted:.1%}): at most"
+            f" {bound.share_with_team_days:.1%} can be honoured, {bound.share_without_team_days:.1%}"
+            " without team days",
+        )
+    ]
 
 
 def _hard_constraint_flags(plan: Plan) -> list[DensificationFlag]:

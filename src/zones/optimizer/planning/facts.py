@@ -54,6 +54,7 @@ class ScenarioFacts:
     _available_sets: dict[str, frozenset[date]] = field(default_factory=dict)
     _home: dict[str, str | None] = field(default_factory=dict)
     _primary: dict[str, str | None] = field(default_factory=dict)
+    _seats: int = 0
 
     @property
     def days(self) -> tuple[date, ...]:
@@ -90,7 +91,7 @@ class ScenarioFacts:
 
     def seats_per_day(self) -> int:
         """Desks usable on one day across the office, occupancy caps applied."""
-        return sum(zone.seats for zone in self.zones.values())
+        return self._seats
 
     def desks_with(self, needs: Iterable[str]) -> list[str]:
         """Codes of desks whose attributes include every one of `needs`."""
@@ -149,6 +150,7 @@ def scenario_facts(scenario: Scenario) -> ScenarioFacts:
         _available_sets={p: frozenset(days) for p, days in available.items()},
         _home=home,
         _primary=primary,
+        _seats=sum(zone.seats for zone in zones.values()),
     )
 
 

@@ -7,6 +7,7 @@ from dataclasses import asdict, dataclass
 from datetime import date
 
 from zones.optimizer.planning.activities import label_day_activities, teammates_present
+from zones.optimizer.planning.days_model import gathering_days
 from zones.optimizer.planning.facts import prefers, scenario_facts
 from zones.optimizer.planning.plan import Plan
 from zones.optimizer.planning.scenario import Scenario
@@ -26,8 +27,12 @@ class PlanKpis:
     preferences_honoured: float
     """Preferred days granted over preferred days wanted (per person-week, at most the band's upper
     end): staying home on a preferred day because desks ran out counts against it."""
-    office_days_preferred: float
-    """Share of office days (of people with preferences) that fall on a preferred weekday."""
+    preferences_lost_twice: float
+    """Share of person-weeks (with preferred days) that lost two or more of them: first-come
+    booking piles the shortage on whoever books last; a fair plan spreads it."""
+    office_days_wanted: float
+    """Share of office days (of people with preferences) on a preferred weekday or on a day one of
+    the person's teams gathers with every available member in: days the person asked for."""
     activity_match: float
     """Share of focus and team days seated in a quiet and a collaboration zone respectively."""
     neighbourhood_seating: float
@@ -52,7 +57,8 @@ HIGHER_IS_BETTER = {
     "team_overlap_days_met": True,
     "teams_with_an_all_in_day": True,
     "preferences_honoured": True,
-    "office_days_preferred": True,
+    "preferences_lost_twice": False,
+    "office_days_wanted": True,
     "activity_match": True,
     "neighbourhood_seating": True,
     "peak_utilisation": False,
@@ -92,21 +98,25 @@ def plan_kpis(scenario: Scenario, plan: Plan) -> PlanKpis:
             met += full >= min(team.overlap_days, len(eligible))
             all_in += full >= 1
 
-    preferred = preferred_total = 0
+    gathering = gathering_days(facts, in_office, list(facts.teams))
+    wanted_days = with_preferences = 0
     for person, day in in_office:
         employee = facts.people.get(person)
         if employee is not None and employee.preferred_days:
-            preferred_total += 1
-            preferred += prefers(employee, day)
-    granted = wanted = 0
+            with_preferences += 1
+            wanted_days += prefers(employee, day) or any((t, day) in gathering for t in employee.teams)
+    granted = wanted = lost_twice = person_weeks = 0
     for person, employee in facts.people.items():
         if not employee.preferred_days:
             continue
         for week, week_days in facts.weeks.items():
             liked = [d for d in week_days if facts.is_available(person, d) and prefers(employee, d)]
             want = min(len(liked), facts.band(person, week)[1])
+            got = min(want, sum(1 for d in liked if (person, d) in in_office))
             wanted += want
-            granted += min(want, sum(1 for d in liked if (person, d) in in_office))
+            granted += got
+            person_weeks += want > 0
+            lost_twice += want - got >= 2
 
     labels = label_day_activities(facts, attendance)
     matched = labelled = home = homed = 0
@@ -146,7 +156,8 @@ def plan_kpis(scenario: Scenario, plan: Plan) -> PlanKpis:
         team_overlap_days_met=met / team_weeks if team_weeks else 1.0,
         teams_with_an_all_in_day=all_in / team_weeks if team_weeks else 1.0,
         preferences_honoured=granted / wanted if wanted else 1.0,
-        office_days_preferred=preferred / preferred_total if preferred_total else 1.0,
+        preferences_lost_twice=lost_twice / person_weeks if person_weeks else 0.0,
+        office_days_wanted=wanted_days / with_preferences if with_preferences else 1.0,
         activity_match=matched / labelled if labelled else 1.0,
         neighbourhood_seating=home / homed if homed else 1.0,
         peak_utilisation=max(daily, default=0) / seats,
@@ -163,12 +174,17 @@ def _mean(values: list[float]) -> float:
 
 
 def days_outside_preferences(scenario: Scenario, plan: Plan) -> dict[str, int]:
-    """Person → office days not on a preferred weekday (people with preferences only)."""
-    people = {e.key: e for e in scenario.employees}
+    """Person → office days they did not ask for: neither on a preferred weekday nor a day one of
+    their teams gathers (people with preferences only)."""
+    facts = scenario_facts(scenario)
+    in_office = set(plan.seats)
+    gathering = gathering_days(facts, in_office, list(facts.teams))
     result: dict[str, int] = defaultdict(int)
-    for person, day in plan.seats:
-        employee = people.get(person)
-        if employee is not None and employee.preferred_days and not prefers(employee, day):
+    for person, day in in_office:
+        employee = facts.people.get(person)
+        if employee is None or not employee.preferred_days or prefers(employee, day):
+            continue
+        if not any((t, day) in gathering for t in employee.teams):
             result[person] += 1
     return dict(result)
 

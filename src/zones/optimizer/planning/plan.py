@@ -6,7 +6,10 @@ from collections import defaultdict
 from collections.abc import Callable, Mapping
 from dataclasses import dataclass, field
 from datetime import date
-from typing import Literal
+from typing import TYPE_CHECKING, Literal
+
+if TYPE_CHECKING:
+    from zones.optimizer.planning.bounds import PreferenceBound
 
 DayActivity = Literal["focus", "team", "flex"]
 """What a person's office day is for: focus (quiet zone), team (collaboration zone), or either."""
@@ -120,6 +123,8 @@ class Plan:
     violations: tuple[Violation, ...] = ()
     stages: tuple[StageReport, ...] = ()
     objective_terms: tuple[ObjectiveTerm, ...] = ()
+    preference_bound: PreferenceBound | None = None
+    """How many preferred days any plan could honour, with and without weekly team days."""
     wall_time: float = 0.0
 
     @property

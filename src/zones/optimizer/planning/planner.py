@@ -8,6 +8,7 @@ from datetime import date
 from ortools.sat.python import cp_model
 
 from zones.optimizer.planning.activities import label_day_activities
+from zones.optimizer.planning.bounds import preference_bound
 from zones.optimizer.planning.checker import capacity_shortfalls, check_plan
 from zones.optimizer.planning.days_clusters import improve_by_clusters
 from zones.optimizer.planning.days_heuristic import constructive_attendance
@@ -110,7 +111,12 @@ def plan_office(
     started = time.perf_counter()
     facts = scenario_facts(scenario)
 
-    start_from = previous.attendance() if previous is not None else constructive_attendance(facts)
+    # The Lagrangian bound says how many preferences any plan with weekly team days can honour; its
+    # relaxed plan's team days seed the constructive plan that CP-SAT starts from.
+    bound = preference_bound(facts)
+    start_from = (
+        previous.attendance() if previous is not None else constructive_attendance(facts, bound.team_days)
+    )
     cluster_size = options.cluster_size
     if cluster_size is None:
         cluster_size = CLUSTER_PEOPLE if len(facts.people) > WHOLE_MODEL_PEOPLE else 0
@@ -178,6 +184,7 @@ def plan_office(
         rooms=rooms,
         stages=(days_report, zones_report, desks_report),
         objective_terms=tuple(terms),
+        preference_bound=bound,
     )
     return _checked(scenario, plan, time.perf_counter() - started)
 
@@ -307,6 +314,7 @@ def _checked(scenario: Scenario, plan: Plan, wall_time: float) -> Plan:
         violations=violations,
         stages=plan.stages,
         objective_terms=plan.objective_terms,
+        preference_bound=plan.preference_bound,
         wall_time=wall_time,
     )
 

@@ -132,16 +132,21 @@ class Booking(Record, frozen=True):
 class Weights(Record, frozen=True):
     """Objective weights; each term is reported separately in the plan."""
 
-    team_gathering: Count = 120
-    """Per team and week with at least one day on which all its available members are in."""
+    team_gathering: Count = 2_000
+    """Per team and week with at least one day on which all its available members are in. Outweighs
+    the preferred days even a team of 30 could cost its members and others, so every team gets its
+    all-in day whenever bands, leave and desks allow; only then are preferences traded."""
     team_overlap_day: Count = 40
     """Per day a team has all its available members in (up to its wanted overlap days)."""
     fixed_team_day: Count = 40
     """Extra, when that day is the team's fixed team day."""
     preferred_day: Count = 60
     """Per office day on one of the person's preferred weekdays. Worth more than a further gathering
-    day (`team_overlap_day`), so a second team day never costs a member a preferred day, while a
-    first gathering outweighs up to two lost ones: team days fall where the team wants to be."""
+    day (`team_overlap_day`), so a second team day never costs a member a preferred day."""
+    off_preference_day: Count = 3
+    """Per office day off the person's preferred weekdays (people with preferences only). Small:
+    a team's all-in day outweighs it many times over, so it only keeps people from coming in on
+    days they did not ask for beyond what their band and their teams need."""
     over_utilisation: Count = 5
     """Per person above the utilisation target on a day. Below `preferred_day`, so the target moves
     flexible attendance off the peak but never overrides someone's preferred day."""
