@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import asyncio
+import re
 from collections.abc import AsyncIterator
 from datetime import date
 from pathlib import Path
@@ -85,6 +86,9 @@ async def test_a_run_stores_a_feasible_plan_with_kpis_and_sourced_flags(world: W
     assert per_desk_day == []
     assert set(row.kpis) >= {"plan", "baseline", "stages"}
     assert row.kpis["plan"]["teams_with_an_all_in_day"] >= row.kpis["baseline"]["teams_with_an_all_in_day"]
+    bound = row.kpis["preference_bound"]
+    assert row.kpis["plan"]["preferences_honoured"] <= bound["without_team_days"] + 1e-9
+    assert 0 < bound["with_team_days"] <= bound["without_team_days"] <= 1
     assert row.flags and all(flag["source"] for flag in row.flags)
     assert row.progress.get("stage")
 
@@ -152,6 +156,7 @@ def test_zones_plan_writes_files_and_the_report_draws_charts(clean_url: str, tmp
     )
     assert code == 0, err
     assert "KPIs: this plan vs first-come booking" in out
+    assert re.search(r"no\s+plan\s+at\s+all\s+more\s+than\s+\d+\.\d%\s+\(Lagrangian\s+bound\)", out), out
     assert (tmp_path / "plan" / "plan.csv").read_text().startswith("day,email,name,zone,desk,activity")
     code, out, err = _zones(
         clean_url,

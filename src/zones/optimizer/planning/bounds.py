@@ -130,7 +130,8 @@ class _Week:
         can_gather = np.zeros((len(candidates), n), dtype=bool)
         for index, team in enumerate(candidates):
             rows = [row_of[p] for p in facts.members[team]]
-            can_gather[index] = reachable[rows].all(axis=0) & (~on_leave[rows]).any(axis=0)
+            active = np.array([facts.teams[team].active_on(day) for day in week_days])
+            can_gather[index] = active & reachable[rows].all(axis=0) & (~on_leave[rows]).any(axis=0)
         # A team that can gather on no day at all is not enforced (its plan is reported elsewhere).
         keep = [bool(row.any()) for row in can_gather]
         keys = [team for team, kept in zip(candidates, keep, strict=True) if kept]
