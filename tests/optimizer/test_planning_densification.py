@@ -14,14 +14,17 @@ from zones.optimizer.planning import (
     PlanOptions,
     Scenario,
     Seat,
+    Team,
     Zone,
     analyse_densification,
     default_thresholds,
     densification_sweep,
     generate_scenario,
+    plan_kpis,
     plan_office,
     render_charts,
 )
+from zones.optimizer.planning.kpis import days_outside_preferences
 from zones.optimizer.planning.thresholds import DK_AIR, UK_AIR
 
 DAY = date(2026, 3, 3)
@@ -150,3 +153,29 @@ def test_charts_are_written_as_png_and_svg(tmp_path: Path, sweep_office: Scenari
             assert path.read_bytes()[:8] == b"\x89PNG\r\n\x1a\n"
         else:
             assert b"<svg" in path.read_bytes()[:2000]
+
+
+def test_a_team_day_is_a_day_asked_for_but_a_day_off_preferences_without_the_team_is_not() -> None:
+    # A prefers Tuesday, B Wednesday; the team gathers on Wednesday, so A's Wednesday is a team
+    # day A asked for (through the team) while A's Thursday is neither.
+    monday = date(2026, 3, 2)
+    tue, wed, thu = (date(2026, 3, n) for n in (3, 4, 5))
+    desks = tuple(Desk(code=f"D{n}") for n in range(2))
+    zone = Zone(key="Z", floor="1", activity="collaboration", area_m2=40.0, ceiling_height_m=2.8, desks=desks)
+    scenario = Scenario(
+        name="team day",
+        days=(monday, tue, wed, thu, date(2026, 3, 6)),
+        zones=(zone,),
+        teams=(Team(key="T", overlap_days=1),),
+        employees=(
+            Employee(key="A", teams=("T",), preferred_days=("tue",)),
+            Employee(key="B", teams=("T",), preferred_days=("wed",)),
+        ),
+    )
+    seats = {("A", tue): Seat("Z", "D0"), ("A", wed): Seat("Z", "D0"), ("A", thu): Seat("Z", "D0")}
+    seats[("B", wed)] = Seat("Z", "D1")
+    plan = Plan(scenario="team day", planner="hand", seats=seats)
+    assert days_outside_preferences(scenario, plan) == {"A": 1}
+    assert plan_kpis(scenario, plan).office_days_wanted == pytest.approx(3 / 4)
+    people = {p.person: p for p in analyse_densification(scenario, plan).people}
+    assert people["A"].days_outside_preferences == 1

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from collections import Counter, defaultdict
+from collections.abc import Collection
 from dataclasses import asdict, dataclass
 from datetime import date
 
@@ -10,7 +11,7 @@ from zones.optimizer.planning.activities import label_day_activities, teammates_
 from zones.optimizer.planning.days_model import gathering_days
 from zones.optimizer.planning.facts import prefers, scenario_facts
 from zones.optimizer.planning.plan import Plan
-from zones.optimizer.planning.scenario import Scenario
+from zones.optimizer.planning.scenario import Employee, Scenario
 from zones.optimizer.planning.zones_flow import mismatch
 
 
@@ -104,7 +105,7 @@ def plan_kpis(scenario: Scenario, plan: Plan) -> PlanKpis:
         employee = facts.people.get(person)
         if employee is not None and employee.preferred_days:
             with_preferences += 1
-            wanted_days += prefers(employee, day) or any((t, day) in gathering for t in employee.teams)
+            wanted_days += asked_for(employee, day, gathering)
     granted = wanted = lost_twice = person_weeks = 0
     for person, employee in facts.people.items():
         if not employee.preferred_days:
@@ -173,6 +174,12 @@ def _mean(values: list[float]) -> float:
     return sum(values) / len(values) if values else 0.0
 
 
+def asked_for(employee: Employee, day: date, gathering: Collection[tuple[str, date]]) -> bool:
+    """Whether an office day is one the person asked for: a preferred weekday, or a day one of
+    their teams gathers (`gathering` holds (team, day) as `gathering_days` returns them)."""
+    return prefers(employee, day) or any((team, day) in gathering for team in employee.teams)
+
+
 def days_outside_preferences(scenario: Scenario, plan: Plan) -> dict[str, int]:
     """Person → office days they did not ask for: neither on a preferred weekday nor a day one of
     their teams gathers (people with preferences only)."""
@@ -182,9 +189,7 @@ def days_outside_preferences(scenario: Scenario, plan: Plan) -> dict[str, int]:
     result: dict[str, int] = defaultdict(int)
     for person, day in in_office:
         employee = facts.people.get(person)
-        if employee is None or not employee.preferred_days or prefers(employee, day):
-            continue
-        if not any((t, day) in gathering for t in employee.teams):
+        if employee is not None and employee.preferred_days and not asked_for(employee, day, gathering):
             result[person] += 1
     return dict(result)
 
