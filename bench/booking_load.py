@@ -37,11 +37,11 @@ ROOT = Path(__file__).resolve().parents[1]
 sys.path.insert(0, str(ROOT / "tests"))
 
 from helpers import load_demo  # noqa: E402
-from zones.api.bench import BENCH_TABLE_DDL  # noqa: E402
 from zones.auth.tokens import issue_token  # noqa: E402
 from zones.db import create_database  # noqa: E402
 from zones.db.migrate import upgrade  # noqa: E402
 from zones.models import Desk, Employee, Policy  # noqa: E402
+from zones.server.bench import BENCH_TABLE_DDL  # noqa: E402
 
 ADMIN_URL = os.environ.get("ZONES_TEST_DATABASE_URL", "postgresql://postgres@127.0.0.1:5432/postgres")
 
@@ -224,7 +224,7 @@ def main() -> None:
                 sys.executable,
                 "-m",
                 "uvicorn",
-                "zones.api.app:create_app",
+                "zones.server.app:create_app",
                 "--factory",
                 "--host",
                 "127.0.0.1",

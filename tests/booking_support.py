@@ -13,7 +13,7 @@ from sqlalchemy import select
 from helpers import load_demo
 from zones.auth import Principal
 from zones.auth.tokens import issue_token
-from zones.booking.context import BookingContext
+from zones.bookings.context import BookingContext
 from zones.db import Database
 from zones.models import Desk, Employee, Role, Room, Site, Team, Zone, team_membership
 

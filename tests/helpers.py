@@ -2,16 +2,29 @@
 
 from __future__ import annotations
 
+from collections.abc import Iterator
+from contextlib import contextmanager
 from pathlib import Path
 from typing import Any
 
+import pytest
 import tomli_w
+from sqlalchemy.exc import IntegrityError
 
 from zones.db import Database
+from zones.errors import Conflict
 from zones.office.load import LoadReport, load_office
 from zones.office.parse import load_office_file, load_policy_file
 from zones.office.paths import default_policy_file, demo_office_file, demo_staff_file
 from zones.staff.csv_import import StaffReport, import_staff, read_staff_csv
+
+
+@contextmanager
+def refused_by_the_database() -> Iterator[None]:
+    """Expect the block's write transaction to be refused by a database constraint at commit."""
+    with pytest.raises(Conflict) as caught:
+        yield
+    assert isinstance(caught.value.__cause__, IntegrityError), caught.value.__cause__
 
 
 async def load_demo(database: Database, *, staff: bool = True) -> LoadReport:

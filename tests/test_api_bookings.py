@@ -14,14 +14,16 @@ from uuid import UUID
 import pytest
 from httpx import AsyncClient
 from litestar.testing import AsyncTestClient
-from sqlalchemy import update
+from sqlalchemy import event, update
+from sqlalchemy.exc import IntegrityError, OperationalError
+from sqlalchemy.orm import Session
 
 from booking_support import World, as_, build_world, weekday
-from zones.api.app import create_app
-from zones.booking.desks import DeskBookings
-from zones.booking.rooms import RoomBookings
+from zones.bookings.desks import DeskBookings
+from zones.bookings.rooms import RoomBookings
 from zones.db import Database
 from zones.models import Booking, Period, Policy
+from zones.server.app import create_app
 from zones.settings import Settings
 
 PROBLEM = "application/problem+json"
@@ -313,3 +315,33 @@ async def test_every_endpoint_answers_every_role_as_specified(api: Api) -> None:
             if response.status_code >= 400:
                 assert response.headers["content-type"].startswith(PROBLEM), endpoint
     assert mismatches == []
+
+
+@pytest.mark.parametrize(
+    ("failure", "status"),
+    [
+        (IntegrityError("COMMIT", {}, Exception("uq_desk_slot_desk (forced at commit)")), 409),
+        (OperationalError("COMMIT", {}, Exception("the database went away (forced at commit)")), 500),
+    ],
+    ids=["constraint", "connection"],
+)
+async def test_a_failed_commit_never_answers_success_and_stores_nothing(
+    api: Api, failure: Exception, status: int
+) -> None:
+    def fail_commit(session: Session) -> None:
+        raise failure
+
+    desk = api.world.desk("Q1-03")
+    event.listen(Session, "before_commit", fail_commit)
+    try:
+        response = await api.call(
+            "ann", "POST", "/bookings", json={"desk_id": str(desk), "day": str(weekday(1))}
+        )
+    finally:
+        event.remove(Session, "before_commit", fail_commit)
+    assert response.status_code == status, response.text
+    assert response.headers["content-type"].startswith(PROBLEM)
+    listed = (await api.call("ann", "GET", "/bookings", params={"scope": "all"})).json()
+    assert listed["items"] == []
+    retried = await api.call("ann", "POST", "/bookings", json={"desk_id": str(desk), "day": str(weekday(1))})
+    assert retried.status_code == 201, "the failed attempt left nothing behind that blocks a new booking"

@@ -9,9 +9,9 @@ from httpx import AsyncClient
 from litestar.testing import AsyncTestClient
 
 from helpers import load_demo
-from zones.api.app import create_app
 from zones.auth.tokens import issue_token
 from zones.db import Database
+from zones.server.app import create_app
 from zones.settings import Settings
 
 PROBLEM = "application/problem+json"

@@ -14,10 +14,10 @@ from litestar import Litestar
 from schemathesis.specs.openapi.checks import positive_data_acceptance
 
 from helpers import load_demo
-from zones.api.app import create_app
 from zones.auth.tokens import issue_token
 from zones.db import create_database
 from zones.db.migrate import upgrade
+from zones.server.app import create_app
 from zones.settings import Settings
 
 TOKEN: dict[str, str] = {}

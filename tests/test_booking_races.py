@@ -16,11 +16,11 @@ from sqlalchemy import func, select
 
 from booking_support import World, build_world, weekday
 from zones.auth import Principal
-from zones.booking.context import BookingContext
-from zones.booking.desks import DeskBookings
-from zones.booking.errors import BookingError
-from zones.booking.rooms import RoomBookings
+from zones.bookings.context import BookingContext
+from zones.bookings.desks import DeskBookings
+from zones.bookings.rooms import RoomBookings
 from zones.db import Database
+from zones.errors import RuleRefused, ZonesError
 from zones.models import DeskSlot, Employee, Period, Role, RoomBooking, RoomBookingStatus
 
 RACERS = 16
@@ -58,7 +58,7 @@ async def _race(world: World, attempts: list[tuple[Principal, Any]]) -> list[Any
         try:
             async with world.db.write_session() as session:
                 return await action(BookingContext(session, actor, clock=world.clock))
-        except BookingError as error:
+        except ZonesError as error:
             return error
 
     return await asyncio.gather(*(attempt(actor, action) for actor, action in attempts))
@@ -72,10 +72,10 @@ async def test_many_people_racing_for_one_desk_and_slot_give_exactly_one_booking
     results = await _race(
         world, [(p, lambda ctx: DeskBookings(ctx).book(desk, day, Period.FULL)) for p in racers]
     )
-    winners = [r for r in results if not isinstance(r, BookingError)]
-    losers = [r for r in results if isinstance(r, BookingError)]
+    winners = [r for r in results if not isinstance(r, ZonesError)]
+    losers = [r for r in results if isinstance(r, ZonesError)]
     assert len(winners) == 1
-    assert {(e.status, e.code) for e in losers} == {(409, "desk-taken")}
+    assert {(type(e), e.code) for e in losers} == {(RuleRefused, "desk-taken")}
     async with world.db.read_session() as session:
         held = await session.scalar(
             select(func.count()).select_from(DeskSlot).where(DeskSlot.desk_id == desk)
@@ -94,7 +94,7 @@ async def test_half_day_racers_for_one_desk_never_overlap(world: World, no_prech
             for i, p in enumerate(racers)
         ],
     )
-    won = sorted(r.period.value for r in results if not isinstance(r, BookingError))
+    won = sorted(r.period.value for r in results if not isinstance(r, ZonesError))
     assert won in (["full"], ["afternoon", "morning"]), won
 
 
@@ -108,8 +108,8 @@ async def test_one_person_racing_for_many_desks_gets_exactly_one(world: World, n
             for c in codes
         ],
     )
-    assert sum(1 for r in results if not isinstance(r, BookingError)) == 1
-    assert {r.code for r in results if isinstance(r, BookingError)} == {"already-booked"}
+    assert sum(1 for r in results if not isinstance(r, ZonesError)) == 1
+    assert {r.code for r in results if isinstance(r, ZonesError)} == {"already-booked"}
 
 
 async def test_racing_for_one_room_gives_one_booking_per_time(world: World, no_prechecks: None) -> None:
@@ -133,7 +133,7 @@ async def test_racing_for_one_room_gives_one_booking_per_time(world: World, no_p
     assert kept, "someone must win"
     for first, second in pairwise(kept):
         assert first.ends_at <= second.starts_at, "no two kept bookings overlap"
-    assert {e.code for e in results if isinstance(e, BookingError)} <= {"room-taken"}
+    assert {e.code for e in results if isinstance(e, ZonesError)} <= {"room-taken"}
     assert kept[0].starts_at.tzinfo is not None and kept[0].starts_at >= base.replace(tzinfo=UTC) - timedelta(
         hours=2
     )

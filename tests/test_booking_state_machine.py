@@ -15,10 +15,10 @@ from sqlalchemy import text
 
 from booking_support import START, build_world, weekday
 from conftest import clear_tables
-from zones.booking.context import BookingContext
-from zones.booking.desks import DeskBookings, release_no_shows
-from zones.booking.errors import BookingError
+from zones.bookings.context import BookingContext
+from zones.bookings.desks import DeskBookings, release_no_shows
 from zones.db import create_database
+from zones.errors import ZonesError
 from zones.models import Period
 
 PEOPLE = ["ann", "bob", "eve", "planner"]
@@ -56,7 +56,7 @@ def test_bookings_never_overlap_whatever_happens(migrated_url: str) -> None:
 
                 try:
                     return runner.run(run())
-                except BookingError:
+                except ZonesError:
                     return None
 
             @rule(

@@ -19,11 +19,11 @@ from sqlalchemy import select
 
 from booking_support import World, as_, build_world, weekday
 from calendar_support import parse_both
-from zones.api.app import create_app
-from zones.booking.desks import DeskBookings
+from zones.bookings.desks import DeskBookings
 from zones.calendar.sender import MAX_ATTEMPTS, deliver_due
 from zones.db import Database
 from zones.models import OutboxMessage, OutboxStatus, Period
+from zones.server.app import create_app
 from zones.settings import MailSettings, Settings
 
 

@@ -12,10 +12,10 @@ from sqlalchemy import select
 from booking_support import World, as_, build_world, weekday
 from calendar_support import assert_wire_format, parse_both
 from helpers import minimal_office, write_office
-from zones.booking.desks import DeskBookings, release_no_shows
-from zones.booking.errors import BookingError
-from zones.booking.rooms import RoomBookings
+from zones.bookings.desks import DeskBookings, release_no_shows
+from zones.bookings.rooms import RoomBookings
 from zones.db import Database
+from zones.errors import ZonesError
 from zones.models import OutboxMessage, Period, Site
 from zones.office.load import load_office
 from zones.office.parse import load_office_file, load_policy_file
@@ -71,7 +71,7 @@ async def test_a_booking_queues_one_request_with_everything_a_client_needs(world
 
 
 async def test_refused_or_rolled_back_bookings_queue_nothing(world: World) -> None:
-    with pytest.raises(BookingError):
+    with pytest.raises(ZonesError):
         await as_(
             world, "ann", lambda ctx: DeskBookings(ctx).book(world.desk("Q1-03"), weekday(5), Period.FULL)
         )
@@ -205,7 +205,7 @@ async def test_bookings_on_clock_change_days_land_at_local_eight(
     await import_csv(db, csv)
     from booking_support import Clock
     from zones.auth import Principal
-    from zones.booking.context import BookingContext
+    from zones.bookings.context import BookingContext
     from zones.models import Desk, Employee
 
     clock = Clock(datetime(day.year, day.month, day.day, tzinfo=UTC) - timedelta(days=3))

@@ -2,19 +2,26 @@
 
 from __future__ import annotations
 
+import asyncio
 import os
 import socket
 import subprocess
 import sys
 import time
+from datetime import timedelta
 from pathlib import Path
 
 import httpx
 import pytest
 from click.testing import CliRunner
+from sqlalchemy import select
 
+from booking_support import MONDAY, START, as_, build_world
 from helpers import minimal_office, write_office
+from zones.bookings.desks import DeskBookings
 from zones.cli import main
+from zones.db import create_database
+from zones.models import OutboxMessage, Period
 from zones.office.paths import demo_office_file, demo_staff_file
 
 COMMANDS = [
@@ -35,6 +42,11 @@ COMMANDS = [
     ["bookings", "release"],
     ["outbox", "show"],
     ["outbox", "send"],
+    ["plan"],
+    ["plan", "report"],
+    ["plan", "scenario"],
+    ["plan", "generate"],
+    ["osa", "solve"],
 ]
 
 
@@ -184,3 +196,58 @@ def test_outbox_show_lists_invites_even_with_mail_off(clean_url: str) -> None:
     code, out, _ = _zones(clean_url, "outbox", "show")
     assert code == 0
     assert "0 message(s); e-mail delivery is off" in out
+
+
+def test_outbox_show_reads_the_mail_settings_from_the_environment(clean_url: str) -> None:
+    result = CliRunner().invoke(
+        main, ["--database-url", clean_url, "outbox", "show"], env={"ZONES_MAIL_ENABLED": "1"}
+    )
+    assert result.exit_code == 0, result.stderr
+    assert "0 message(s); e-mail delivery is on" in result.stdout
+
+
+def test_an_unknown_employee_gets_no_token_and_a_one_line_error(clean_url: str) -> None:
+    code, out, err = _zones(clean_url, "user", "token", "nobody@example.dk")
+    assert (code, out) == (1, "")
+    assert err.strip() == "error: no employee with e-mail nobody@example.dk"
+    code, _, err = _zones(clean_url, "user", "revoke", "nobody@example.dk")
+    assert code == 1
+    assert err.strip() == "error: no employee with e-mail nobody@example.dk"
+
+
+def test_bookings_release_follows_the_given_clock_and_links_to_the_public_url(clean_url: str) -> None:
+    async def book_a_desk_nobody_checks_in_to() -> None:
+        database = create_database(clean_url)
+        try:
+            world = await build_world(database)
+            await as_(
+                world, "ann", lambda ctx: DeskBookings(ctx).book(world.desk("Q1-03"), MONDAY, Period.FULL)
+            )
+        finally:
+            await database.dispose()
+
+    async def released_invites() -> list[OutboxMessage]:
+        database = create_database(clean_url)
+        try:
+            async with database.read_session() as session:
+                return list(
+                    await session.scalars(select(OutboxMessage).where(OutboxMessage.method == "CANCEL"))
+                )
+        finally:
+            await database.dispose()
+
+    asyncio.run(book_a_desk_nobody_checks_in_to())
+    env = {"ZONES_PUBLIC_URL": "https://zones.example.dk/"}
+
+    def release_at(hours_after_start: int) -> str:
+        now = START + timedelta(hours=hours_after_start)
+        result = CliRunner().invoke(
+            main, ["--database-url", clean_url, "bookings", "release"], obj=lambda: now, env=env
+        )
+        assert result.exit_code == 0, result.stderr
+        return result.stdout
+
+    assert "released 0 booking(s)" in release_at(0), "08:00 in Copenhagen: check-in is still open"
+    assert "released 1 booking(s)" in release_at(5)
+    [invite] = asyncio.run(released_invites())
+    assert "Details: https://zones.example.dk/bookings/" in invite.body

@@ -15,14 +15,15 @@ from litestar.testing import AsyncTestClient
 from sqlalchemy import func, select
 
 from booking_support import World, as_, build_world
-from zones.api.app import create_app
-from zones.booking.desks import DeskBookings
+from zones.bookings.desks import DeskBookings
 from zones.cli import main
 from zones.db import Database
+from zones.errors import InvalidInput
 from zones.models import Absence, Employee, Period, Plan, PlanSeat, PlanStatus
 from zones.optimizer import planning
 from zones.plans.run import PlanRequest, create_plan_row, run_plan
 from zones.plans.scenario_from_db import parse_iso_week, scenario_for_site, week_days
+from zones.server.app import create_app
 from zones.settings import Settings
 
 MONDAY = date(2026, 12, 7)
@@ -202,7 +203,7 @@ def test_a_generated_scenario_file_can_be_planned(tmp_path: Path) -> None:
 
 def test_parse_iso_week_names_the_problem() -> None:
     assert parse_iso_week("2026-w49") == date(2026, 11, 30)
-    with pytest.raises(ValueError, match="not an ISO week"):
+    with pytest.raises(InvalidInput, match="not an ISO week"):
         parse_iso_week("December")
 
 

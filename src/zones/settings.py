@@ -68,6 +68,8 @@ class Settings:
     public_url: str = ""
     """Where people reach Zones (links in invites and feed URLs); defaults to http://host:port."""
     mail: MailSettings = field(default_factory=lambda: MailSettings())
+    db_pool_size: int = 20
+    """PostgreSQL connections kept per server process (plus as many again in overflow)."""
 
     def __post_init__(self) -> None:
         if not self.public_url:
@@ -91,6 +93,7 @@ class Settings:
             release_interval_s=float(env.get("ZONES_RELEASE_INTERVAL", 60)),
             bench_endpoints=_flag(env, "ZONES_BENCH_ENDPOINTS"),
             public_url=env.get("ZONES_PUBLIC_URL", ""),
+            db_pool_size=int(env.get("ZONES_DB_POOL_SIZE", 20)),
             mail=MailSettings(
                 enabled=_flag(env, "ZONES_MAIL_ENABLED"),
                 organizer=env.get("ZONES_MAIL_FROM", MailSettings.organizer),

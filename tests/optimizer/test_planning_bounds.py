@@ -15,8 +15,9 @@ from zones.optimizer.planning import (
     plan_office,
 )
 from zones.optimizer.planning.bounds import _one_team_each, preference_bound
-from zones.optimizer.planning.facts import ScenarioFacts, prefers, scenario_facts
+from zones.optimizer.planning.facts import ScenarioFacts, scenario_facts
 from zones.optimizer.planning.scenario import Scenario
+from zones.optimizer.planning.spec import prefers
 
 
 def best_preferred_days(facts: ScenarioFacts, *, gather: bool) -> int:

@@ -4,12 +4,14 @@ from __future__ import annotations
 
 import hashlib
 import secrets
-from datetime import UTC, datetime, timedelta
+from datetime import timedelta
 
 from sqlalchemy import func, select
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from zones.auth.principal import Principal
+from zones.clock import Clock, utc_now
+from zones.errors import NotFound
 from zones.models import ApiToken, Employee
 
 TOKEN_PREFIX = "zt_"
@@ -26,16 +28,23 @@ def new_token(prefix: str = TOKEN_PREFIX) -> str:
 
 
 async def issue_token(
-    session: AsyncSession, email: str, name: str = "cli", expires_in: timedelta | None = None
+    session: AsyncSession,
+    email: str,
+    name: str = "cli",
+    expires_in: timedelta | None = None,
+    *,
+    clock: Clock = utc_now,
 ) -> tuple[str, ApiToken]:
-    """Create a token for the employee with `email`; the caller commits and shows the token once."""
+    """Create a token for the employee with `email`: show it once, only its hash is stored."""
     employee = await session.scalar(select(Employee).where(func.lower(Employee.email) == email.lower()))
     if employee is None:
-        raise LookupError(f"no employee with e-mail {email}")
+        raise _no_employee(email)
     if not employee.active:
-        raise LookupError(f"{email} is not an active employee")
+        raise NotFound(
+            f"{email} is not an active employee", message_id="employee.inactive", params={"email": email}
+        )
     token = new_token()
-    expires_at = datetime.now(UTC) + expires_in if expires_in else None
+    expires_at = clock() + expires_in if expires_in else None
     row = ApiToken(
         employee_id=employee.id,
         name=name,
@@ -49,12 +58,12 @@ async def issue_token(
 
 
 async def authenticate_token(
-    session: AsyncSession, token: str, now: datetime | None = None
+    session: AsyncSession, token: str, *, clock: Clock = utc_now
 ) -> Principal | None:
     """The principal a token stands for, or None if it is unknown, revoked, expired or its owner left."""
     if not token.startswith(TOKEN_PREFIX):
         return None
-    now = now or datetime.now(UTC)
+    now = clock()
     row = (
         await session.execute(
             select(ApiToken, Employee)
@@ -72,16 +81,23 @@ async def authenticate_token(
     return Principal.of(employee)
 
 
-async def revoke_tokens(session: AsyncSession, email: str) -> int:
+async def revoke_tokens(session: AsyncSession, email: str, *, clock: Clock = utc_now) -> int:
     """Revoke every live token of the employee with `email`; returns how many."""
     employee_id = await session.scalar(select(Employee.id).where(func.lower(Employee.email) == email.lower()))
     if employee_id is None:
-        raise LookupError(f"no employee with e-mail {email}")
+        raise _no_employee(email)
     tokens = list(
         await session.scalars(
             select(ApiToken).where(ApiToken.employee_id == employee_id, ApiToken.revoked_at.is_(None))
         )
     )
+    now = clock()
     for token in tokens:
-        token.revoked_at = datetime.now(UTC)
+        token.revoked_at = now
     return len(tokens)
+
+
+def _no_employee(email: str) -> NotFound:
+    return NotFound(
+        f"no employee with e-mail {email}", message_id="employee.unknown", params={"email": email}
+    )

@@ -11,8 +11,11 @@ from sqlalchemy.ext.asyncio import AsyncSession
 from sqlalchemy.orm import selectinload
 
 from zones.auth.tokens import hash_token, new_token
+from zones.bookings.context import BookingContext
+from zones.bookings.desks import DeskBookings
 from zones.calendar.events import CalendarConfig, calendar, event, to_text
 from zones.calendar.outbox import desk_booking_facts_for, room_booking_facts_for
+from zones.errors import NotFound
 from zones.models import (
     ACTIVE_STATUSES,
     Booking,
@@ -107,6 +110,24 @@ async def feed_text(
         calendar("PUBLISH", events, zones, name=f"Zones · {employee.name}", refresh_hours=REFRESH_HOURS)
     )
     return text, f'"{hashlib.sha256(text.encode()).hexdigest()[:32]}"'
+
+
+async def feed_by_file_name(
+    session: AsyncSession, file_name: str, config: CalendarConfig, now: datetime
+) -> tuple[str, str]:
+    """The feed a subscription URL's last segment (`<token>.ics`) opens, with its ETag."""
+    token = file_name.removesuffix(".ics")
+    employee = await feed_owner(session, token) if file_name.endswith(".ics") else None
+    if employee is None:
+        raise NotFound("No such calendar feed (it may have been revoked)", message_id="calendar.feed-unknown")
+    return await feed_text(session, employee, config, now)
+
+
+async def booking_calendar(context: BookingContext, booking_id: UUID) -> str:
+    """One desk booking the caller may see, as an iCalendar file (METHOD:PUBLISH)."""
+    booking = await DeskBookings(context).get(booking_id)
+    facts = await desk_booking_facts_for(context.session, booking, context.calendar, booking.updated_at)
+    return to_text(calendar("PUBLISH", [event(facts, context.calendar)], {facts.timezone}))
 
 
 def _utc(moment: datetime) -> datetime:

@@ -1,4 +1,7 @@
-"""Writing invites to the outbox in the booking's own transaction, so none is lost or invented."""
+"""The outbox of calendar invites: written in the booking's own transaction, so none is lost or invented.
+
+`zones.calendar.sender` delivers what is written here; `zones outbox show` lists it.
+"""
 
 from __future__ import annotations
 
@@ -34,8 +37,28 @@ from zones.models import (
     Site,
     Zone,
 )
+from zones.settings import Settings
 
 REQUEST, CANCEL = "REQUEST", "CANCEL"
+
+
+def calendar_config(settings: Settings) -> CalendarConfig:
+    """Who the settings say sends invites, and where their links point."""
+    return CalendarConfig(
+        public_url=settings.public_url,
+        organizer=settings.mail.organizer,
+        organizer_name=settings.mail.organizer_name,
+    )
+
+
+async def list_messages(
+    session: AsyncSession, status: OutboxStatus | None = None, limit: int = 30
+) -> list[OutboxMessage]:
+    """The newest `limit` messages in the outbox, of one `status` or of every status."""
+    statement = select(OutboxMessage).order_by(OutboxMessage.created_at.desc()).limit(limit)
+    if status is not None:
+        statement = statement.where(OutboxMessage.status == status)
+    return list(await session.scalars(statement))
 
 
 async def _place(session: AsyncSession, model: type[Desk] | type[Room], place_id: UUID) -> tuple[Any, ...]:

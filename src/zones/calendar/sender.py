@@ -17,6 +17,7 @@ import aiosmtplib
 from sqlalchemy import select
 
 from zones.calendar.mail import compose
+from zones.clock import Clock
 from zones.db import Database
 from zones.models import OutboxMessage, OutboxStatus
 from zones.periodic import PeriodicTask
@@ -112,7 +113,21 @@ async def deliver_due(
     return report
 
 
-def mail_task(database: Database, mail: MailSettings, clock: Callable[[], datetime]) -> PeriodicTask:
+async def deliver_until_done(
+    database: Database, mail: MailSettings, clock: Clock, *, send: Send = smtp_send
+) -> DeliveryReport:
+    """Deliver due messages round after round until a round sends nothing (`zones outbox send`)."""
+    total = DeliveryReport()
+    while True:
+        report = await deliver_due(database, mail, clock(), send=send)
+        total.sent += report.sent
+        total.retrying += report.retrying
+        total.failed += report.failed
+        if not report.sent:
+            return total
+
+
+def mail_task(database: Database, mail: MailSettings, clock: Clock) -> PeriodicTask:
     """Deliver the outbox every few seconds inside the server process, when mail is on."""
 
     async def deliver() -> None:

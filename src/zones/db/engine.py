@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import os
 from collections.abc import AsyncIterator
 from contextlib import asynccontextmanager
 from dataclasses import dataclass
@@ -12,10 +11,9 @@ from typing import Any
 from sqlalchemy import event, make_url
 from sqlalchemy.ext.asyncio import AsyncEngine, AsyncSession, async_sessionmaker, create_async_engine
 
+from zones.db.transaction import WRITE_OPTION, write_transaction
 from zones.settings import normalise_database_url
 
-# Execution option that marks a transaction as a writer; on SQLite it starts with BEGIN IMMEDIATE.
-WRITE_OPTION = "zones_write"
 SQLITE_BUSY_TIMEOUT_MS = 10_000
 
 
@@ -44,8 +42,12 @@ def _configure_sqlite(engine: AsyncEngine) -> None:
         connection.exec_driver_sql("BEGIN IMMEDIATE" if immediate else "BEGIN")
 
 
-def create_engine(url: str, **kwargs: Any) -> AsyncEngine:
-    """Create the async engine for a Zones database URL, creating SQLite's folder if needed."""
+def create_engine(url: str, pool_size: int = 20, **kwargs: Any) -> AsyncEngine:
+    """Create the async engine for a Zones database URL, creating SQLite's folder if needed.
+
+    `pool_size` is PostgreSQL's pool (plus as many again in overflow): SQLAlchemy's default of
+    5 (+10) queues requests under load.
+    """
     url = normalise_database_url(url)
     parsed = make_url(url)
     if parsed.get_backend_name() == "sqlite":
@@ -55,10 +57,8 @@ def create_engine(url: str, **kwargs: Any) -> AsyncEngine:
         _configure_sqlite(engine)
         return engine
     kwargs.setdefault("pool_pre_ping", True)
-    # Room for a busy server: SQLAlchemy's default of 5 (+10 overflow) queues requests under load.
-    kwargs.setdefault("pool_size", int(os.environ.get("ZONES_DB_POOL_SIZE", 20)))
-    kwargs.setdefault("max_overflow", 20)
-    return create_async_engine(url, **kwargs)
+    kwargs.setdefault("max_overflow", pool_size)
+    return create_async_engine(url, pool_size=pool_size, **kwargs)
 
 
 @dataclass
@@ -84,25 +84,14 @@ class Database:
     @asynccontextmanager
     async def write_session(self) -> AsyncIterator[AsyncSession]:
         """A session whose transaction holds the write lock and commits only if the block succeeds."""
-        async with self.sessionmaker() as session:
-            await mark_as_writer(session)
-            try:
-                yield session
-                await session.commit()
-            except BaseException:
-                await session.rollback()
-                raise
+        async with self.sessionmaker() as session, write_transaction(session):
+            yield session
 
     async def dispose(self) -> None:
         """Close every pooled connection."""
         await self.engine.dispose()
 
 
-async def mark_as_writer(session: AsyncSession) -> None:
-    """Begin the session's transaction as a writer (BEGIN IMMEDIATE on SQLite)."""
-    await session.connection(execution_options={WRITE_OPTION: True})
-
-
-def create_database(url: str, **kwargs: Any) -> Database:
-    """A `Database` for the URL."""
-    return Database(create_engine(url, **kwargs))
+def create_database(url: str, pool_size: int = 20, **kwargs: Any) -> Database:
+    """A `Database` for the URL (`pool_size`: PostgreSQL connections kept open)."""
+    return Database(create_engine(url, pool_size, **kwargs))

@@ -29,7 +29,7 @@ from zones.models.outbox import CalendarFeed, OutboxMessage, OutboxStatus
 from zones.models.plan import Plan, PlanSeat, PlanStatus
 from zones.models.policy import Policy, PolicyThreshold, ThresholdDirection
 from zones.models.room import Room
-from zones.models.site import Site, Weekday
+from zones.models.site import Site
 from zones.models.team import Team, TeamKind, team_membership
 from zones.models.zone import Activity, Zone
 
@@ -68,7 +68,6 @@ __all__ = (
     "Team",
     "TeamKind",
     "ThresholdDirection",
-    "Weekday",
     "Zone",
     "metadata",
     "team_membership",

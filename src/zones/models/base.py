@@ -6,7 +6,10 @@ import enum
 from typing import Any
 
 from advanced_alchemy.base import UUIDv7AuditBase
-from sqlalchemy import JSON, Enum
+from sqlalchemy import JSON, Boolean, ColumnElement, Enum, literal
+from sqlalchemy.ext.compiler import compiles
+from sqlalchemy.sql.compiler import SQLCompiler
+from sqlalchemy.sql.functions import FunctionElement
 
 Base = UUIDv7AuditBase
 """UUIDv7 primary key (sortable, not guessable) plus created_at / updated_at in UTC."""
@@ -30,6 +33,35 @@ def json_list() -> JSON:
 
 
 JsonList = list[Any]
+
+
+class _JsonListContains(FunctionElement[bool]):
+    """SQL for "this JSON list column holds this string", written per database below."""
+
+    type = Boolean()
+    inherit_cache = True
+    name = "json_list_contains"
+
+
+@compiles(_JsonListContains, "postgresql")
+def _contains_postgresql(element: _JsonListContains, compiler: SQLCompiler, **kw: Any) -> str:
+    column, value = (compiler.process(clause, **kw) for clause in element.clauses)
+    return f"(CAST({column} AS JSONB) @> jsonb_build_array({value}))"
+
+
+@compiles(_JsonListContains, "sqlite")
+def _contains_sqlite(element: _JsonListContains, compiler: SQLCompiler, **kw: Any) -> str:
+    column, value = (compiler.process(clause, **kw) for clause in element.clauses)
+    return f"EXISTS (SELECT 1 FROM json_each({column}) WHERE json_each.value = {value})"
+
+
+def json_list_contains(column: Any, value: str) -> ColumnElement[bool]:
+    """Whether a JSON list column (desk or room attributes, needs) holds `value` as a whole item.
+
+    The one attribute match: the booking rules, availability and the read API all use it.
+    """
+    return _JsonListContains(column, literal(value))
+
 
 from advanced_alchemy.base import orm_registry  # noqa: E402
 

@@ -5,10 +5,10 @@ from __future__ import annotations
 from typing import TYPE_CHECKING
 from uuid import UUID
 
-from sqlalchemy import Float, ForeignKey, ForeignKeyConstraint, String, UniqueConstraint
+from sqlalchemy import ColumnElement, Float, ForeignKey, ForeignKeyConstraint, String, UniqueConstraint
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
-from zones.models.base import Base, json_list
+from zones.models.base import Base, json_list, json_list_contains
 
 if TYPE_CHECKING:
     from zones.models.zone import Zone
@@ -37,3 +37,8 @@ class Desk(Base):
     bookable: Mapped[bool] = mapped_column(default=True)
 
     zone: Mapped[Zone] = relationship(back_populates="desks", lazy="raise")
+
+    @classmethod
+    def offers(cls, attribute: str) -> ColumnElement[bool]:
+        """SQL: the desk offers `attribute` (a whole item of its `attributes`, never a substring)."""
+        return json_list_contains(cls.attributes, attribute)

@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import enum
 from datetime import time
 from typing import TYPE_CHECKING
 
@@ -15,23 +14,6 @@ if TYPE_CHECKING:
     from zones.models.floor import Floor
     from zones.models.neighbourhood import Neighbourhood
     from zones.models.policy import Policy
-
-
-class Weekday(enum.IntEnum):
-    """ISO weekday numbers, Monday = 1."""
-
-    MON = 1
-    TUE = 2
-    WED = 3
-    THU = 4
-    FRI = 5
-    SAT = 6
-    SUN = 7
-
-    @property
-    def short(self) -> str:
-        """Three-letter lower-case name as used in office files (`mon`)."""
-        return self.name.lower()
 
 
 class Site(Base):

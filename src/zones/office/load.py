@@ -8,7 +8,7 @@ from __future__ import annotations
 
 from collections import Counter
 from dataclasses import dataclass, field
-from datetime import UTC, datetime, time
+from datetime import datetime, time
 from typing import Any
 from uuid import UUID
 
@@ -16,7 +16,9 @@ from sqlalchemy import func, select
 from sqlalchemy.ext.asyncio import AsyncSession
 from sqlalchemy.orm import selectinload
 
+from zones.clock import Clock, utc_now
 from zones.db.rows import assign_changed
+from zones.errors import Conflict
 from zones.models import (
     ACTIVE_STATUSES,
     Booking,
@@ -33,7 +35,7 @@ from zones.models import (
     Zone,
 )
 from zones.office.policy import EffectivePolicy, effective_policy
-from zones.office.spec import WEEKDAY_NUMBERS, OfficeSpec, PolicySpec, ThresholdSpec
+from zones.office.spec import OfficeSpec, PolicySpec, ThresholdSpec
 
 
 @dataclass
@@ -90,8 +92,17 @@ class _Sync:
         return gone
 
 
-async def load_office(session: AsyncSession, office: OfficeSpec, defaults: PolicySpec) -> LoadReport:
-    """Write `office` into the session's transaction; the caller commits."""
+async def load_office(
+    session: AsyncSession,
+    office: OfficeSpec,
+    defaults: PolicySpec,
+    *,
+    clock: Clock = utc_now,
+) -> LoadReport:
+    """Write `office` into the session's write transaction (which commits it or nothing).
+
+    Raises `PlacesStillBooked` when the file drops a desk or room with bookings ahead of `clock`.
+    """
     spec = office.site
     report = LoadReport(site_key=spec.key)
     site = await _existing_site(session, spec.key)
@@ -99,7 +110,7 @@ async def load_office(session: AsyncSession, office: OfficeSpec, defaults: Polic
         "name": spec.name,
         "timezone": spec.timezone,
         "country": spec.country,
-        "working_days": sorted(WEEKDAY_NUMBERS[day] for day in spec.working_days),
+        "working_days": sorted(day.iso for day in spec.working_days),
         "opens_at": _clock(spec.opens),
         "closes_at": _clock(spec.closes),
     }
@@ -190,7 +201,7 @@ async def load_office(session: AsyncSession, office: OfficeSpec, defaults: Polic
     removed = {kind.kind: kind.unused() for kind in (desks, rooms, zones)}
     # Look at the stored bookings before the removals are flushed (and cascade to them).
     with session.no_autoflush:
-        await _refuse_removing_booked_places(session, removed["desks"], removed["rooms"])
+        await _refuse_removing_booked_places(session, removed["desks"], removed["rooms"], clock())
     for rows in removed.values():
         for row in rows:
             await session.delete(row)
@@ -204,9 +215,11 @@ async def load_office(session: AsyncSession, office: OfficeSpec, defaults: Polic
     return report
 
 
-async def _refuse_removing_booked_places(session: AsyncSession, desks: list[Desk], rooms: list[Room]) -> None:
+async def _refuse_removing_booked_places(
+    session: AsyncSession, desks: list[Desk], rooms: list[Room], now: datetime
+) -> None:
     """Removing a desk or room would cascade to its bookings: refuse while any is still ahead."""
-    today = datetime.now(UTC).date()
+    today = now.date()
     problems = []
     if desks:
         rows = await session.execute(
@@ -226,7 +239,7 @@ async def _refuse_removing_booked_places(session: AsyncSession, desks: list[Desk
             .where(
                 Room.id.in_([r.id for r in rooms]),
                 RoomBooking.status == RoomBookingStatus.BOOKED,
-                RoomBooking.ends_at >= datetime.now(UTC),
+                RoomBooking.ends_at >= now,
             )
             .group_by(Room.code)
             .order_by(Room.code)
@@ -236,14 +249,17 @@ async def _refuse_removing_booked_places(session: AsyncSession, desks: list[Desk
         raise PlacesStillBooked(problems)
 
 
-class PlacesStillBooked(Exception):
+class PlacesStillBooked(Conflict):
     """An office file drops desks or rooms that still have bookings; nothing was changed."""
 
     def __init__(self, problems: list[str]) -> None:
         self.problems = problems
         super().__init__(
+            "places-still-booked",
+            "Places still booked",
             "; ".join(problems)
-            + ": cancel those bookings first, or keep the desk in the file with bookable = false"
+            + ": cancel those bookings first, or keep the desk in the file with bookable = false",
+            params={"problems": problems},
         )
 
 
@@ -280,7 +296,7 @@ async def _sync_teams(
                 "ends_on": spec.ends_on,
                 "neighbourhood_id": neighbourhood_ids.get(spec.neighbourhood or ""),
                 "overlap_days": spec.overlap_days,
-                "team_day": WEEKDAY_NUMBERS[spec.team_day] if spec.team_day else None,
+                "team_day": spec.team_day.iso if spec.team_day else None,
             },
         )
         session.add(team)

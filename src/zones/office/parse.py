@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import difflib
+import enum
 import re
 import tomllib
 import types
@@ -326,8 +327,7 @@ def _field_names(tp: Any) -> list[str]:
 
 
 def _allowed_values(tp: Any) -> list[str]:
-    if typing.get_origin(tp) is typing.Literal:
-        return [str(value) for value in typing.get_args(tp)]
-    if isinstance(tp, type) and hasattr(tp, "__members__"):
-        return [str(member.value) for member in tp]  # type: ignore[attr-defined]
+    """The values of an enum type (activities, weekdays …), for `is 'x', which is not allowed`."""
+    if isinstance(tp, type) and issubclass(tp, enum.Enum):
+        return [str(member.value) for member in tp]
     return []

@@ -3,11 +3,12 @@
 from __future__ import annotations
 
 from datetime import date
-from typing import Annotated, Literal
+from typing import Annotated
 
 from msgspec import Meta, Struct, field
 
 from zones.models import Activity, TeamKind, ThresholdDirection
+from zones.weekdays import WORKING_WEEK, Weekday
 
 Key = Annotated[str, Meta(pattern=r"^[A-Za-z0-9][A-Za-z0-9_.-]{0,63}$")]
 Code = Annotated[str, Meta(pattern=r"^[A-Za-z0-9][A-Za-z0-9_.-]{0,31}$")]
@@ -19,11 +20,6 @@ Count = Annotated[int, Meta(ge=0)]
 Clock = Annotated[str, Meta(pattern=r"^([01]?\d|2[0-3]):[0-5]\d$")]
 Country = Annotated[str, Meta(pattern=r"^[A-Z]{2}$")]
 Attribute = Annotated[str, Meta(pattern=r"^[a-z0-9][a-z0-9-]{0,39}$")]
-WeekdayName = Literal["mon", "tue", "wed", "thu", "fri", "sat", "sun"]
-
-WEEKDAY_NUMBERS: dict[str, int] = {
-    name: number for number, name in enumerate(("mon", "tue", "wed", "thu", "fri", "sat", "sun"), 1)
-}
 
 
 class Spec(Struct, forbid_unknown_fields=True, kw_only=True):
@@ -91,7 +87,7 @@ class SiteSpec(Spec):
     name: Name
     timezone: str
     country: Country
-    working_days: list[WeekdayName] = field(default_factory=lambda: ["mon", "tue", "wed", "thu", "fri"])
+    working_days: list[Weekday] = field(default_factory=lambda: list(WORKING_WEEK))
     opens: Clock = "08:00"
     closes: Clock = "17:00"
 
@@ -111,7 +107,7 @@ class TeamSpec(Spec):
     ends_on: date | None = None
     neighbourhood: Key | None = None
     overlap_days: Annotated[int, Meta(ge=0, le=7)] | None = None
-    team_day: WeekdayName | None = None
+    team_day: Weekday | None = None
 
 
 class AttendanceSpec(Spec):

@@ -6,19 +6,18 @@ import asyncio
 import csv
 from collections.abc import Callable
 from dataclasses import dataclass
-from datetime import UTC, date, datetime
+from datetime import date
 from pathlib import Path
 from typing import Any
 from uuid import UUID
 
-import msgspec
-from sqlalchemy import select
-from sqlalchemy.orm import selectinload
-
+from zones.clock import Clock, utc_now
 from zones.db import Database
-from zones.models import Plan, PlanSeat, PlanStatus, Policy, Site
+from zones.errors import InvalidInput
+from zones.models import Plan, PlanSeat, PlanStatus, Site
 from zones.optimizer import planning
-from zones.plans.scenario_from_db import KeyMap, scenario_for_site, thresholds_for, week_days
+from zones.plans.document import PlanDocument, plan_document, write_plan_json
+from zones.plans.scenario_from_db import KeyMap, scenario_for_site, site_thresholds, week_days
 
 PROGRESS_WRITE_INTERVAL_S = 1.0
 
@@ -37,16 +36,14 @@ class PlanRequest:
 
 @dataclass
 class PlanOutcome:
-    """A finished run: the plan, the greedy baseline beside it, and the densification analysis."""
+    """A finished run: the plan, the densification analysis, and its document (KPIs beside the baseline)."""
 
     plan_id: UUID
     scenario: planning.Scenario
     keys: KeyMap
     plan: planning.Plan
-    baseline: planning.Plan
     analysis: planning.DensificationAnalysis
-    kpis: dict[str, float]
-    baseline_kpis: dict[str, float]
+    document: PlanDocument
 
 
 def progress_dict(progress: planning.PlanProgress) -> dict[str, Any]:
@@ -68,7 +65,12 @@ async def create_plan_row(database: Database, request: PlanRequest) -> UUID:
         site = await session.get_one(Site, request.site_id)
         days = week_days(site, request.first_monday, request.weeks)
     if not days:
-        raise ValueError("the horizon has no working days")
+        raise InvalidInput(
+            "invalid-horizon",
+            "Invalid horizon",
+            "the horizon has no working days",
+            message_id="plan.no-working-days",
+        )
     async with database.write_session() as session:
         row = Plan(
             site_id=request.site_id,
@@ -92,14 +94,16 @@ async def run_plan(
     plan_id: UUID,
     request: PlanRequest,
     on_progress: Callable[[planning.PlanProgress], None] | None = None,
+    *,
+    clock: Clock = utc_now,
 ) -> PlanOutcome:
     """Plan, compare with the greedy baseline, analyse densification, and store it all."""
     try:
-        return await _run(database, plan_id, request, on_progress)
+        return await _run(database, plan_id, request, on_progress, clock)
     except Exception as error:
         async with database.write_session() as session:
             row = await session.get_one(Plan, plan_id)
-            row.status, row.error, row.finished_at = PlanStatus.FAILED, str(error)[:2000], datetime.now(UTC)
+            row.status, row.error, row.finished_at = PlanStatus.FAILED, str(error)[:2000], clock()
         raise
 
 
@@ -108,16 +112,14 @@ async def _run(
     plan_id: UUID,
     request: PlanRequest,
     on_progress: Callable[[planning.PlanProgress], None] | None,
+    clock: Clock,
 ) -> PlanOutcome:
     async with database.read_session() as session:
-        row = await session.get_one(Plan, plan_id)
+        await session.get_one(Plan, plan_id)  # fail before solving when the row is gone
         site = await session.get_one(Site, request.site_id)
         days = week_days(site, request.first_monday, request.weeks)
         scenario, keys = await scenario_for_site(session, request.site_id, days)
-        policy = await session.scalar(
-            select(Policy).where(Policy.site_id == request.site_id).options(selectinload(Policy.thresholds))
-        )
-        thresholds = thresholds_for(policy, site.country)
+        thresholds = await site_thresholds(session, site)
     latest: list[planning.PlanProgress] = []
 
     def progress(update: planning.PlanProgress) -> None:
@@ -139,8 +141,7 @@ async def _run(
     result = solving.result()
     baseline = await asyncio.to_thread(planning.greedy_plan, scenario, request.seed or 0)
     analysis = planning.analyse_densification(scenario, result, thresholds)
-    plan_kpis = planning.plan_kpis(scenario, result).as_dict()
-    baseline_kpis = planning.plan_kpis(scenario, baseline).as_dict()
+    document = plan_document(scenario, result, baseline, analysis, plan_id=plan_id, people=keys.names)
     async with database.write_session() as session:
         row = await session.get_one(Plan, plan_id)
         for (person, day), seat in result.seats.items():
@@ -156,71 +157,29 @@ async def _run(
                     activity=seat.activity,
                 )
             )
-        row.status, row.finished_at = PlanStatus.DONE, datetime.now(UTC)
+        row.status, row.finished_at = PlanStatus.DONE, clock()
         row.progress = progress_dict(latest[-1]) if latest else {"done": True}
         row.kpis = {
-            "plan": plan_kpis,
-            "baseline": baseline_kpis,
-            "stages": [msgspec.to_builtins(s) for s in result.stages],
-            "preference_bound": preference_bound_figures(result),
+            "plan": document.kpis,
+            "baseline": document.baseline_kpis,
+            "stages": document.stages,
+            "preference_bound": document.preference_bound,
         }
-        row.flags = [msgspec.to_builtins(flag) for flag in analysis.flags]
-        row.violations = [msgspec.to_builtins(v) for v in result.violations]
-    return PlanOutcome(plan_id, scenario, keys, result, baseline, analysis, plan_kpis, baseline_kpis)
-
-
-def preference_bound_figures(plan: planning.Plan) -> dict[str, float] | None:
-    """The plan's preference bound as shares of the preferred days wanted (None if not computed)."""
-    bound = plan.preference_bound
-    if bound is None:
-        return None
-    return {
-        "wanted": bound.wanted,
-        "with_team_days": bound.share_with_team_days,
-        "without_team_days": bound.share_without_team_days,
-    }
+        row.flags = document.flags
+        row.violations = document.violations
+    return PlanOutcome(plan_id, scenario, keys, result, analysis, document)
 
 
 def write_plan_files(outcome: PlanOutcome, folder: Path) -> list[Path]:
-    """The plan as CSV (one row per person and office day) and JSON (plan, KPIs, flags)."""
+    """The plan as CSV (one row per person and office day) and as its JSON document."""
     folder.mkdir(parents=True, exist_ok=True)
-    rows = sorted(
-        outcome.plan.seats.items(), key=lambda item: (item[0][1], outcome.keys.names[item[0][0]][1])
-    )
     csv_path = folder / "plan.csv"
     with csv_path.open("w", newline="", encoding="utf-8") as handle:
         writer = csv.writer(handle)
         writer.writerow(["day", "email", "name", "zone", "desk", "activity"])
-        for (person, day), seat in rows:
-            email, name = outcome.keys.names[person]
-            writer.writerow([day.isoformat(), email, name, seat.zone or "", seat.desk or "", seat.activity])
-    json_path = folder / "plan.json"
-    json_path.write_bytes(
-        msgspec.json.format(
-            msgspec.json.encode(
-                {
-                    "plan_id": str(outcome.plan_id),
-                    "scenario": outcome.scenario.name,
-                    "days": [d.isoformat() for d in outcome.scenario.days],
-                    "kpis": outcome.kpis,
-                    "baseline_kpis": outcome.baseline_kpis,
-                    "stages": [msgspec.to_builtins(s) for s in outcome.plan.stages],
-                    "preference_bound": preference_bound_figures(outcome.plan),
-                    "violations": [msgspec.to_builtins(v) for v in outcome.plan.violations],
-                    "flags": [msgspec.to_builtins(f) for f in outcome.analysis.flags],
-                    "seats": [
-                        {
-                            "day": day.isoformat(),
-                            "email": outcome.keys.names[person][0],
-                            "zone": seat.zone,
-                            "desk": seat.desk,
-                            "activity": seat.activity,
-                        }
-                        for (person, day), seat in rows
-                    ],
-                }
-            ),
-            indent=2,
-        )
-    )
-    return [csv_path, json_path]
+        for seat in outcome.document.seats:
+            email, name = outcome.keys.names[seat.person]
+            writer.writerow(
+                [seat.day.isoformat(), email, name, seat.zone or "", seat.desk or "", seat.activity]
+            )
+    return [csv_path, write_plan_json(outcome.document, folder)]

@@ -1,4 +1,4 @@
-"""Build the planner's `Scenario` from the database, and the map back from its keys to rows."""
+"""Build the planner's `Scenario` from the database, the map back from its keys to rows, and stored plans."""
 
 from __future__ import annotations
 
@@ -11,6 +11,7 @@ from sqlalchemy import and_, select
 from sqlalchemy.ext.asyncio import AsyncSession
 from sqlalchemy.orm import selectinload
 
+from zones.errors import InvalidInput
 from zones.models import (
     ACTIVE_STATUSES,
     Absence,
@@ -19,6 +20,8 @@ from zones.models import (
     Employee,
     Floor,
     Neighbourhood,
+    Plan,
+    PlanSeat,
     Policy,
     RoomBooking,
     RoomBookingStatus,
@@ -27,8 +30,7 @@ from zones.models import (
     Zone,
 )
 from zones.optimizer import planning
-
-WEEKDAY_NAMES = planning.scenario.WEEKDAYS
+from zones.weekdays import Weekday
 
 
 @dataclass
@@ -51,13 +53,23 @@ def week_days(site: Site, first_monday: date, weeks: int) -> tuple[date, ...]:
     )
 
 
+def next_monday(today: date) -> date:
+    """The Monday after `today`: the first day `zones plan` plans by default."""
+    return today + timedelta(days=7 - today.weekday())
+
+
 def parse_iso_week(text: str) -> date:
     """The Monday of an ISO week written like `2026-W49`."""
     try:
         year, week = text.upper().split("-W")
         return date.fromisocalendar(int(year), int(week), 1)
     except ValueError as error:
-        raise ValueError(f"{text!r} is not an ISO week such as 2026-W49") from error
+        raise InvalidInput(
+            "invalid-week",
+            "Invalid week",
+            f"{text!r} is not an ISO week such as 2026-W49",
+            params={"week": text},
+        ) from error
 
 
 async def scenario_for_site(
@@ -137,7 +149,7 @@ async def scenario_for_site(
                 key=key,
                 teams=tuple(str(t.id) for t in person.teams),
                 share=person.contracted_share,
-                preferred_days=tuple(WEEKDAY_NAMES[d - 1] for d in sorted(person.preferred_days)),
+                preferred_days=tuple(Weekday.from_iso(d) for d in sorted(person.preferred_days)),
                 unavailable=tuple(sorted(absences.get(person.id, ()))),
                 focus_days=person.focus_days,
                 team_days=person.team_days,
@@ -151,7 +163,7 @@ async def scenario_for_site(
             kind=team.kind.value,
             neighbourhood=neighbourhoods.get(team.neighbourhood_id) if team.neighbourhood_id else None,
             overlap_days=team.overlap_days if team.overlap_days is not None else 1,
-            team_day=WEEKDAY_NAMES[team.team_day - 1] if team.team_day else None,
+            team_day=Weekday.from_iso(team.team_day) if team.team_day else None,
             ends_on=team.ends_on,
         )
         for team in sorted(teams.values(), key=lambda t: t.name)
@@ -232,6 +244,14 @@ def weights_from(policy: Policy | None) -> planning.Weights:
     return planning.Weights(**{k: v for k, v in stored.items() if k in planning.Weights.__struct_fields__})
 
 
+async def site_thresholds(session: AsyncSession, site: Site) -> tuple[planning.Threshold, ...]:
+    """The densification thresholds that apply to `site` (see `thresholds_for`)."""
+    policy = await session.scalar(
+        select(Policy).where(Policy.site_id == site.id).options(selectinload(Policy.thresholds))
+    )
+    return thresholds_for(policy, site.country)
+
+
 def thresholds_for(policy: Policy | None, country: str) -> tuple[planning.Threshold, ...]:
     """The site's thresholds from its policy, completed by the planner's defaults for other metrics."""
     from_policy = {
@@ -249,3 +269,49 @@ def thresholds_for(policy: Policy | None, country: str) -> tuple[planning.Thresh
     }
     defaults = {t.metric: t for t in planning.default_thresholds(country)}
     return tuple({**defaults, **from_policy}.values())
+
+
+@dataclass(frozen=True)
+class StoredPlan:
+    """A plan read back from the database, with the scenario and thresholds it is judged against."""
+
+    plan_id: UUID
+    scenario: planning.Scenario
+    thresholds: tuple[planning.Threshold, ...]
+    plan: planning.Plan
+
+
+async def stored_plan(session: AsyncSession, plan_id: UUID | None = None) -> StoredPlan | None:
+    """The plan with `plan_id` (default: the newest), or None when there is no such plan.
+
+    The scenario is rebuilt from today's database for the plan's weeks, so people who left since are
+    not in it, and their seats are dropped.
+    """
+    if plan_id is None:
+        row = await session.scalar(select(Plan).order_by(Plan.created_at.desc()).limit(1))
+    else:
+        row = await session.get(Plan, plan_id)
+    if row is None:
+        return None
+    site = await session.get_one(Site, row.site_id)
+    first_monday = row.starts_on - timedelta(days=row.starts_on.weekday())
+    days = week_days(site, first_monday, (row.ends_on - row.starts_on).days // 7 + 1)
+    scenario, keys = await scenario_for_site(session, row.site_id, days)
+    people = {employee_id: key for key, employee_id in keys.employees.items()}
+    zones = {zone_id: key for key, zone_id in keys.zones.items()}
+    desks = {desk_id: code for code, desk_id in keys.desks.items()}
+    seats = {
+        (people[seat.employee_id], seat.day): planning.Seat(
+            zones.get(seat.zone_id),
+            desks.get(seat.desk_id),
+            seat.activity,  # type: ignore[arg-type]
+        )
+        for seat in await session.scalars(select(PlanSeat).where(PlanSeat.plan_id == row.id))
+        if seat.employee_id in people
+    }
+    return StoredPlan(
+        plan_id=row.id,
+        scenario=scenario,
+        thresholds=await site_thresholds(session, site),
+        plan=planning.Plan(scenario=scenario.name, planner="stored", seats=seats),
+    )

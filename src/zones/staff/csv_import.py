@@ -24,6 +24,7 @@ from sqlalchemy.orm import selectinload
 from zones.db.rows import assign_changed
 from zones.models import Absence, Employee, Role, Site, Team, TeamKind
 from zones.office.errors import ConfigError, Problem
+from zones.weekdays import Weekday
 
 REQUIRED_COLUMNS = ("email", "name")
 OPTIONAL_COLUMNS = (
@@ -38,9 +39,6 @@ OPTIONAL_COLUMNS = (
     "team_days",
     "unavailable",
 )
-WEEKDAY_NUMBERS = {
-    name: number for number, name in enumerate(("mon", "tue", "wed", "thu", "fri", "sat", "sun"), 1)
-}
 _TRUE = {"1", "true", "yes", "y"}
 _FALSE = {"0", "false", "no", "n"}
 
@@ -195,12 +193,14 @@ def _parse_row(record: dict[str, Any], line: int, sites: set[str]) -> StaffRow:
 
 
 def _weekdays(text: str) -> tuple[int, ...]:
-    days = []
+    """ISO numbers of `mon;wed` (or `Monday;Wednesday`), sorted and without repeats."""
+    days = set()
     for part in (p.strip().lower()[:3] for p in text.split(";") if p.strip()):
-        if part not in WEEKDAY_NUMBERS:
-            raise ValueError(f"preferred_days {text!r}: {part!r} is not a weekday (use mon;tue;…)")
-        days.append(WEEKDAY_NUMBERS[part])
-    return tuple(sorted(set(days)))
+        try:
+            days.add(Weekday(part).iso)
+        except ValueError:
+            raise ValueError(f"preferred_days {text!r}: {part!r} is not a weekday (use mon;tue;…)") from None
+    return tuple(sorted(days))
 
 
 def _days_a_week(column: str, text: str) -> int:

@@ -2,11 +2,11 @@
 
 from __future__ import annotations
 
-from collections import defaultdict
-from collections.abc import Mapping
+from collections import Counter, defaultdict
 from fractions import Fraction
 
-from zones.optimizer.osa.instance import ConstraintType, OsaConstraint, OsaInstance, Room
+from zones.optimizer.osa.evaluate import constraint_holds, room_misuse
+from zones.optimizer.osa.instance import ConstraintType, OsaConstraint, OsaInstance
 from zones.optimizer.osa.model import candidate_rooms
 
 __all__ = ["greedy_allocation"]
@@ -25,6 +25,11 @@ def greedy_allocation(instance: OsaInstance) -> dict[int, int] | None:
     already-placed entities and adds the least space misuse plus soft
     penalty.  Returns ``None`` when an entity has no feasible room left (no
     backtracking: this is a baseline).
+
+    A step is charged for the constraints on the entity and on its room's
+    capacity that it breaks, judged by the evaluator's own check.  A soft
+    not-sharing constraint of an entity already in the room is not among
+    them, so the greedy cost can under-count that penalty.
     """
     rooms = instance.room_by_id
     space = {e.id: e.space for e in instance.entities}
@@ -46,41 +51,41 @@ def greedy_allocation(instance: OsaInstance) -> dict[int, int] | None:
     order = sorted(instance.entities, key=lambda e: (e.id not in pinned, e.id not in lonely, -e.space, e.id))
     placed: dict[int, int] = {}
     occupants: dict[int, list[int]] = defaultdict(list)
+    headcount: Counter[int] = Counter()
     used: dict[int, Fraction] = defaultdict(Fraction)
 
-    def misuse(room: int, load: Fraction) -> Fraction:
-        cap = rooms[room].space
-        return max(Fraction(0), cap - load) + 2 * max(Fraction(0), load - cap)
+    def holds(c: OsaConstraint) -> bool | None:
+        return constraint_holds(c, placed, rooms, used, headcount)
 
     def cost_of(entity: int, room: int) -> Fraction | None:
         """Added cost of putting ``entity`` in ``room``, or None if a hard constraint breaks."""
-        if entity in lonely and occupants[room]:
-            return None
         if any(o in lonely for o in occupants[room]):
             return None
-        load = used[room] + space[entity]
-        cost = misuse(room, load) - misuse(room, used[room])
-        for c in capacity_rooms[room]:
-            if load > rooms[room].space and used[room] <= rooms[room].space:
-                if c.hard:
-                    return None
-                cost += c.penalty
-        for c in touching[entity]:
-            verdict = _decided(c, entity, room, placed, rooms, occupants)
-            if verdict is False:
-                if c.hard:
-                    return None
-                cost += c.penalty
-        return cost
+        judged = capacity_rooms[room] + touching[entity]
+        before = [holds(c) for c in judged]
+        capacity = rooms[room].space
+        cost = room_misuse(capacity, used[room] + space[entity]) - room_misuse(capacity, used[room])
+        place(entity, room)
+        try:
+            broken = [
+                c for c, held in zip(judged, before, strict=True) if held is not False and holds(c) is False
+            ]
+        finally:
+            unplace(entity)
+        if any(c.hard for c in broken):
+            return None
+        return cost + sum(c.penalty for c in broken)
 
     def place(entity: int, room: int) -> None:
         placed[entity] = room
         occupants[room].append(entity)
+        headcount[room] += 1
         used[room] += space[entity]
 
     def unplace(entity: int) -> None:
         room = placed.pop(entity)
         occupants[room].remove(entity)
+        headcount[room] -= 1
         used[room] -= space[entity]
 
     def partners_still_placeable(entity: int, room: int) -> bool:
@@ -127,39 +132,3 @@ def greedy_allocation(instance: OsaInstance) -> dict[int, int] | None:
 
 
 _PAIR_TYPES = (T.SAME_ROOM, T.NOT_SAME_ROOM, T.ADJACENCY, T.NEARBY, T.AWAY_FROM)
-
-
-def _decided(
-    c: OsaConstraint,
-    entity: int,
-    room: int,
-    placed: Mapping[int, int],
-    rooms: Mapping[int, Room],
-    occupants: Mapping[int, list[int]],
-) -> bool | None:
-    """Whether ``c`` holds once ``entity`` is in ``room``; None while its partner is unplaced."""
-    if c.type is T.ALLOCATION:
-        return room == c.c2
-    if c.type is T.NON_ALLOCATION:
-        return room != c.c2
-    if c.type is T.NOT_SHARING:
-        # Soft not-sharing is only judged when its subject (C1) is placed: it breaks
-        # if the room is already occupied.  Entities placed later into that room are
-        # not charged, so the greedy cost can under-count this penalty.
-        subject_room = room if entity == c.c1 else placed.get(c.c1)
-        return subject_room is None or not occupants[subject_room]
-    partner = c.c2 if entity == c.c1 else c.c1
-    if partner not in placed:
-        return None
-    other = placed[partner]
-    if c.type is T.SAME_ROOM:
-        return room == other
-    if c.type is T.NOT_SAME_ROOM:
-        return room != other
-    if c.type is T.ADJACENCY:
-        return rooms[room].is_adjacent_to(other)
-    if c.type is T.NEARBY:
-        return rooms[room].floor == rooms[other].floor
-    if c.type is T.AWAY_FROM:
-        return rooms[room].floor != rooms[other].floor
-    return None

@@ -2,6 +2,7 @@
 
 It exists to check solver output, so it deliberately shares no code with the
 model: it recomputes room usage and every constraint from the allocation alone.
+The greedy baseline prices its steps with this module's checks.
 """
 
 from __future__ import annotations
@@ -11,9 +12,9 @@ from collections.abc import Mapping
 from dataclasses import dataclass, field
 from fractions import Fraction
 
-from zones.optimizer.osa.instance import ConstraintType, OsaConstraint, OsaInstance
+from zones.optimizer.osa.instance import ConstraintType, OsaConstraint, OsaInstance, Room
 
-__all__ = ["Evaluation", "evaluate"]
+__all__ = ["Evaluation", "constraint_holds", "evaluate", "room_misuse"]
 
 UNDER_USE_COST = 1  # per unit of empty space in a room (an unused room counts its whole capacity)
 OVER_USE_COST = 2  # per unit of space above capacity
@@ -50,6 +51,13 @@ class Evaluation:
         return self.space_misuse + self.soft_penalty
 
 
+def room_misuse(capacity: Fraction, used: Fraction) -> Fraction:
+    """One room's space misuse: its empty space at 1 per unit, its over-use at 2 per unit."""
+    return UNDER_USE_COST * max(Fraction(0), capacity - used) + OVER_USE_COST * max(
+        Fraction(0), used - capacity
+    )
+
+
 def evaluate(instance: OsaInstance, allocation: Mapping[int, int]) -> Evaluation:
     """Score ``allocation`` (entity id -> room id) against ``instance``."""
     rooms = instance.room_by_id
@@ -77,7 +85,7 @@ def evaluate(instance: OsaInstance, allocation: Mapping[int, int]) -> Evaluation
     penalty_by_type: dict[ConstraintType, int] = {}
     violated_soft: list[int] = []
     for constraint in instance.constraints:
-        satisfied = _holds(constraint, placed, used, occupants, instance)
+        satisfied = constraint_holds(constraint, placed, rooms, used, occupants)
         if satisfied is None or satisfied:
             continue  # None: an operand is unplaced, already reported above
         if constraint.hard:
@@ -95,16 +103,19 @@ def evaluate(instance: OsaInstance, allocation: Mapping[int, int]) -> Evaluation
     )
 
 
-def _holds(
+def constraint_holds(
     c: OsaConstraint,
     placed: Mapping[int, int],
+    rooms: Mapping[int, Room],
     used: Mapping[int, Fraction],
-    occupants: Counter[int],
-    instance: OsaInstance,
+    occupants: Mapping[int, int],
 ) -> bool | None:
-    """Whether ``c`` holds for the placed entities; None when an operand is unplaced."""
+    """Whether ``c`` holds for the entities placed so far; None while an operand is unplaced.
+
+    ``used`` and ``occupants`` are each room's space taken and number of entities; any partial
+    allocation can be judged, so the greedy baseline prices its steps with this same check.
+    """
     t = ConstraintType
-    rooms = instance.room_by_id
     if c.type is t.CAPACITY:
         return used.get(c.c1, Fraction(0)) <= rooms[c.c1].space
     if c.c1 not in placed:
@@ -115,7 +126,7 @@ def _holds(
     if c.type is t.NON_ALLOCATION:
         return room1 != c.c2
     if c.type is t.NOT_SHARING:
-        return occupants[room1] == 1
+        return occupants.get(room1, 0) == 1
     if c.c2 not in placed:
         return None
     room2 = placed[c.c2]

@@ -1,4 +1,4 @@
-"""Solving the OSA CP-SAT model: parameters, progress reporting, result extraction."""
+"""Solving the OSA CP-SAT model: solver settings, the greedy warm start, and a checked result."""
 
 from __future__ import annotations
 
@@ -15,6 +15,7 @@ from zones.optimizer.osa.baseline import greedy_allocation
 from zones.optimizer.osa.evaluate import Evaluation, evaluate
 from zones.optimizer.osa.instance import OsaInstance
 from zones.optimizer.osa.model import ModelOptions, OsaModel, build_model
+from zones.optimizer.solving import OnSolution, SolutionReporter, new_solver
 
 __all__ = ["OsaSolution", "SolveParameters", "SolveProgress", "solve"]
 
@@ -78,35 +79,6 @@ class OsaSolution:
         return float((self.objective - self.best_bound) / max(abs(self.objective), Fraction(1)))
 
 
-class _ProgressReporter(cp_model.CpSolverSolutionCallback):
-    """Solution callback that timestamps solutions and forwards them to ``progress``."""
-
-    def __init__(self, scale: int, progress: Callable[[SolveProgress], None] | None, start: float) -> None:
-        super().__init__()
-        self._scale = scale
-        self._progress = progress
-        self._start = start  # same clock origin as OsaSolution.wall_time (model building included)
-        self.first_solution_time: float | None = None
-        self.solutions = 0
-
-    def on_solution_callback(self) -> None:
-        elapsed = time.perf_counter() - self._start
-        self.solutions += 1
-        if self.first_solution_time is None:
-            self.first_solution_time = elapsed
-        if self._progress is not None:
-            objective, bound = self.objective_value, self.best_objective_bound
-            self._progress(
-                SolveProgress(
-                    objective=objective / self._scale,
-                    bound=bound / self._scale,
-                    gap=(objective - bound) / max(abs(objective), self._scale),
-                    elapsed=elapsed,
-                    solutions=self.solutions,
-                )
-            )
-
-
 def solve(
     instance: OsaInstance,
     parameters: SolveParameters = SolveParameters(),
@@ -125,11 +97,9 @@ def solve(
     if greedy is not None:
         add_allocation_hint(osa, greedy)
 
-    solver = cp_model.CpSolver()
-    configure(solver, parameters)
     # The time limit covers the whole call, model building and warm start included.
-    solver.parameters.max_time_in_seconds = max(0.1, parameters.time_limit - (time.perf_counter() - start))
-    reporter = _ProgressReporter(osa.scale, progress, start)
+    solver = configured_solver(parameters, max(0.1, parameters.time_limit - (time.perf_counter() - start)))
+    reporter = SolutionReporter(start, _progress_to(progress, osa.scale))
     status = solver.solve(osa.model, reporter)
     wall_time = time.perf_counter() - start
 
@@ -139,19 +109,41 @@ def solve(
     return check_solution(instance, solution)
 
 
-def configure(solver: cp_model.CpSolver, parameters: SolveParameters) -> None:
-    """Copy :class:`SolveParameters` onto a CP-SAT solver."""
-    solver.parameters.max_time_in_seconds = parameters.time_limit
-    solver.parameters.relative_gap_limit = parameters.relative_gap
-    solver.parameters.num_workers = parameters.num_workers
-    solver.parameters.random_seed = parameters.seed
+def configured_solver(parameters: SolveParameters, time_limit: float | None = None) -> cp_model.CpSolver:
+    """A CP-SAT solver set up from :class:`SolveParameters`, for ``time_limit`` seconds if given."""
+    solver = new_solver(
+        parameters.time_limit if time_limit is None else time_limit,
+        num_workers=parameters.num_workers,
+        relative_gap=parameters.relative_gap,
+        seed=parameters.seed,
+        log_search=parameters.log_search,
+    )
     solver.parameters.linearization_level = parameters.linearization_level
-    solver.parameters.log_search_progress = parameters.log_search
     subsolvers = parameters.subsolvers
     workers = parameters.num_workers or os.cpu_count() or 1
     if not subsolvers and 1 < workers <= SMALL_PORTFOLIO:
         subsolvers = ("max_lp", "core", "default_lp")[: workers - 1]  # the rest go to LNS
     solver.parameters.subsolvers.extend(subsolvers)
+    return solver
+
+
+def _progress_to(progress: Callable[[SolveProgress], None] | None, scale: int) -> OnSolution | None:
+    """Pass improving solutions on to the caller's progress callable, in unscaled units."""
+    if progress is None:
+        return None
+
+    def report(objective: float, bound: float, elapsed: float, solutions: int) -> None:
+        progress(
+            SolveProgress(
+                objective=objective / scale,
+                bound=bound / scale,
+                gap=(objective - bound) / max(abs(objective), scale),
+                elapsed=elapsed,
+                solutions=solutions,
+            )
+        )
+
+    return report
 
 
 def add_allocation_hint(osa: OsaModel, allocation: Mapping[int, int], completion_time: float = 10.0) -> None:
@@ -169,9 +161,7 @@ def add_allocation_hint(osa: OsaModel, allocation: Mapping[int, int], completion
     for index, value in placement.items():
         var = completion.get_bool_var_from_proto_index(index)
         completion.add(var == value)
-    solver = cp_model.CpSolver()
-    solver.parameters.num_workers = 1
-    solver.parameters.max_time_in_seconds = completion_time
+    solver = new_solver(completion_time, num_workers=1)
     status = solver.solve(completion)
     if status in (cp_model.OPTIMAL, cp_model.FEASIBLE):
         values = {
@@ -189,7 +179,7 @@ def extract_solution(
     osa: OsaModel,
     solver: cp_model.CpSolver,
     status: cp_model.CpSolverStatus,
-    reporter: _ProgressReporter,
+    reporter: SolutionReporter,
     wall_time: float,
 ) -> OsaSolution:
     """Read the allocation and KPIs out of a finished solver."""

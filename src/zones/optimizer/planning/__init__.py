@@ -7,6 +7,8 @@ A pure library over an immutable `Scenario` (from the database adapter or a JSON
   stage 3 (a greedy matching) gives concrete desks, the same one across the week where possible;
 - `greedy_plan` imitates first-come desk booking, for comparison; `plan_kpis` measures both;
 - `check_plan` checks any plan against every hard constraint independently of the solver;
+- `spec` defines what a good plan is (gathering days, mismatches, bands…) once, for the planner,
+  the KPIs and the checker alike;
 - `analyse_densification`, `densification_sweep` and `render_charts` show how crowded a plan or
   office is against sourced thresholds (`default_thresholds`), and how far it can be densified.
 """
@@ -21,7 +23,6 @@ from zones.optimizer.planning.densification import (
     SpaceFigures,
     analyse_densification,
 )
-from zones.optimizer.planning.facts import attendance_band
 from zones.optimizer.planning.generate import generate_scenario
 from zones.optimizer.planning.kpis import PlanKpis, plan_kpis
 from zones.optimizer.planning.plan import (
@@ -48,6 +49,7 @@ from zones.optimizer.planning.scenario import (
     Zone,
 )
 from zones.optimizer.planning.scenario_file import check_scenario, read_scenario, write_scenario
+from zones.optimizer.planning.spec import attendance_band
 from zones.optimizer.planning.thresholds import Threshold, default_thresholds
 from zones.optimizer.planning.whatif import (
     DensificationSweep,

@@ -5,14 +5,16 @@ from __future__ import annotations
 import random
 import time
 from collections import defaultdict
+from dataclasses import replace
 from datetime import date
 
 from zones.optimizer.planning.activities import label_day_activities
 from zones.optimizer.planning.checker import check_plan
 from zones.optimizer.planning.desks import assign_rooms
-from zones.optimizer.planning.facts import prefers, scenario_facts
+from zones.optimizer.planning.facts import scenario_facts
 from zones.optimizer.planning.plan import Plan, Seat
 from zones.optimizer.planning.scenario import Scenario, Zone
+from zones.optimizer.planning.spec import desk_fits, prefers
 
 
 def greedy_plan(scenario: Scenario, seed: int = 0) -> Plan:
@@ -37,7 +39,7 @@ def greedy_plan(scenario: Scenario, seed: int = 0) -> Plan:
     def book(person: str, day: date) -> bool:
         if (person, day) in desk_of:
             return True
-        needs = set(facts.people[person].needs)
+        needs = facts.people[person].needs
         home = facts.home_neighbourhood(person)
         if home not in zone_order:
             zone_order[home] = sorted(
@@ -47,7 +49,7 @@ def greedy_plan(scenario: Scenario, seed: int = 0) -> Plan:
             if zone_count[zone.key, day] >= zone.seats:
                 continue
             for desk in zone.desks:
-                if (desk.code, day) not in taken and needs <= set(desk.attributes):
+                if (desk.code, day) not in taken and desk_fits(needs, desk):
                     taken[desk.code, day] = person
                     desk_of[person, day] = desk.code
                     zone_count[zone.key, day] += 1
@@ -79,11 +81,4 @@ def greedy_plan(scenario: Scenario, seed: int = 0) -> Plan:
         for key, desk in desk_of.items()
     }
     plan = Plan(scenario=scenario.name, planner="greedy", seats=seats, rooms=assign_rooms(facts))
-    return Plan(
-        scenario=plan.scenario,
-        planner=plan.planner,
-        seats=plan.seats,
-        rooms=plan.rooms,
-        violations=check_plan(scenario, plan),
-        wall_time=time.perf_counter() - started,
-    )
+    return replace(plan, violations=check_plan(scenario, plan), wall_time=time.perf_counter() - started)

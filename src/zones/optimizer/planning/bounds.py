@@ -25,7 +25,8 @@ import numpy as np
 import numpy.typing as npt
 from ortools.linear_solver import pywraplp  # type: ignore[import-untyped]
 
-from zones.optimizer.planning.facts import ScenarioFacts, prefers
+from zones.optimizer.planning.facts import ScenarioFacts
+from zones.optimizer.planning.spec import counted_team, preferred_days_wanted, prefers
 
 ITERATIONS = 200
 """Cutting-plane steps per week at most; the best step's bound is kept, so more only tightens it."""
@@ -114,7 +115,7 @@ class _Week:
             duty = np.array([(person, day) in facts.required for day in week_days]) & available
             liked = available & np.array([prefers(employee, day) for day in week_days])
             low, high = facts.band(person, week)
-            want = min(int(liked.sum()), high) if employee.preferred_days else 0
+            want = preferred_days_wanted(facts, person, week)
             wanted += want
             fits = (contains <= available).all(axis=1) & (contains >= duty).all(axis=1)
             fits &= (size >= low) & (size <= max(high, int(duty.sum())))
@@ -222,10 +223,8 @@ def _one_team_each(facts: ScenarioFacts, week_days: Iterable[date]) -> dict[str,
     chosen: dict[str, str] = {}
     counted = [
         key
-        for key, team in facts.teams.items()
-        if team.overlap_days > 0
-        and len(facts.members[key]) >= 2
-        and any(facts.available_members(key, day) for day in days)
+        for key in facts.teams
+        if counted_team(facts, key) and any(facts.available_members(key, day) for day in days)
     ]
     counted.sort(key=lambda key: (facts.teams[key].kind != "team", key))
     for team in counted:

@@ -9,9 +9,10 @@ from __future__ import annotations
 from collections import Counter, defaultdict
 from datetime import date
 
-from zones.optimizer.planning.facts import attendance_band, scenario_facts
+from zones.optimizer.planning.facts import scenario_facts
 from zones.optimizer.planning.plan import Plan, Violation
 from zones.optimizer.planning.scenario import Scenario, week_of
+from zones.optimizer.planning.spec import attendance_band, missing_needs
 
 
 def check_plan(scenario: Scenario, plan: Plan) -> tuple[Violation, ...]:
@@ -49,7 +50,7 @@ def check_plan(scenario: Scenario, plan: Plan) -> tuple[Violation, ...]:
                     f"desk {seat.desk} is in zone {facts.desk_zone[seat.desk]}, not {seat.zone}",
                 )
             )
-        missing = set(facts.people[person].needs) - set(facts.desks[seat.desk].attributes)
+        missing = missing_needs(facts.people[person].needs, facts.desks[seat.desk])
         if missing:
             found.append(
                 Violation(
@@ -254,8 +255,7 @@ def capacity_shortfalls(scenario: Scenario) -> tuple[Violation, ...]:
                     f" (about {-(-(demand - supply) // len(days))} desks)",
                 )
             )
-    need_sets = {frozenset(e.needs) for e in facts.people.values() if e.needs}
-    for needs in sorted(need_sets, key=sorted):
+    for needs in sorted(facts.need_sets(), key=sorted):
         fitting = len(facts.desks_with(needs))
         needing = [p for p, e in facts.people.items() if needs <= set(e.needs)]
         for week in sorted(facts.weeks):

@@ -4,9 +4,9 @@ One CP-SAT model of a 20,000-person office needs gigabytes and improves slowly o
 constructed plan. Teams only interact through the desks (and through circles, which draw on several
 teams), so the office is cut into clusters of whole standing teams of a few hundred people; each
 cluster is re-planned exactly with everyone else's days fixed (as load, and as the days a circle's
-outside members are in). Every step
-keeps the plan feasible and never lowers the office-wide objective (a large-neighbourhood
-search); each pass cuts the office differently so people in different clusters can trade days.
+outside members are in). Every step keeps the plan feasible and never lowers the office-wide
+objective (a large-neighbourhood search); each pass cuts the office differently so people in
+different clusters can trade days.
 """
 
 from __future__ import annotations
@@ -25,12 +25,23 @@ from zones.optimizer.planning.days_model import (
     add_complete_hint,
     attendance_of,
     build_days_model,
-    gathering_days,
+    days_solver,
     values_from_attendance,
 )
-from zones.optimizer.planning.facts import ScenarioFacts, prefers
+from zones.optimizer.planning.facts import ScenarioFacts
 from zones.optimizer.planning.plan import PlanOptions
-from zones.optimizer.planning.scenario import week_of, weekday_of
+from zones.optimizer.planning.spec import (
+    band_shortfall,
+    gathering_days,
+    gathering_days_wanted,
+    gathering_eligible_days,
+    gathering_weeks,
+    is_fixed_team_day,
+    liked_days,
+    off_preference,
+    prefers,
+    utilisation_target,
+)
 
 Attendance = dict[str, tuple[date, ...]]
 
@@ -102,23 +113,21 @@ def attendance_terms(
     in_office = {(p, d) for p, ds in attendance.items() for d in ds}
     gathering = gathering_days(facts, in_office, list(facts.teams))
     preferred = sum(1 for p, d in in_office if prefers(facts.people[p], d))
-    off = sum(1 for p, d in in_office if facts.people[p].preferred_days and not prefers(facts.people[p], d))
-    shortfall = 0
-    for person in facts.people:
-        for week, week_days in facts.weeks.items():
-            low, _ = facts.band(person, week)
-            shortfall += max(0, low - sum(1 for d in week_days if (person, d) in in_office))
+    off = sum(1 for p, d in in_office if off_preference(facts.people[p], d))
+    shortfall = sum(
+        band_shortfall(facts, person, week, in_office) for person in facts.people for week in facts.weeks
+    )
     present = dict.fromkeys(facts.days, 0)
     for _, day in in_office:
         present[day] += 1
-    target = math.floor(facts.scenario.policy.utilisation_target * facts.seats_per_day())
+    target = utilisation_target(facts)
     return {
         "band_shortfall": (-weights.band_shortfall, shortfall),
-        "team_gatherings": (weights.team_gathering, len({(t, week_of(d)) for t, d in gathering})),
+        "team_gatherings": (weights.team_gathering, len(gathering_weeks(gathering))),
         "team_overlap_days": (weights.team_overlap_day, len(gathering)),
         "fixed_team_days": (
             weights.fixed_team_day,
-            sum(1 for t, d in gathering if facts.teams[t].team_day == weekday_of(d)),
+            sum(1 for t, d in gathering if is_fixed_team_day(facts.teams[t], d)),
         ),
         "demand_peak": (
             -weights.demand_peak,
@@ -134,27 +143,26 @@ def objective_upper_bound(facts: ScenarioFacts) -> float:
     """A valid upper bound on the stage-1 objective: every team gathers on all its wanted days,
     everyone gets every preferred day up to the band, and demand is as flat as the bands allow."""
     weights = facts.scenario.policy.weights
-    policy = facts.scenario.policy
-    target = math.floor(policy.utilisation_target * facts.seats_per_day())
+    target = utilisation_target(facts)
     bound = 0.0
     for team_key, team in facts.teams.items():
         if team.overlap_days == 0:
             continue
         for week_days in facts.weeks.values():
-            eligible = [d for d in week_days if facts.available_members(team_key, d)]
+            eligible = gathering_eligible_days(facts, team_key, week_days)
             if eligible:
-                bound += weights.team_gathering + weights.team_overlap_day * min(
-                    team.overlap_days, len(eligible)
+                bound += weights.team_gathering + weights.team_overlap_day * gathering_days_wanted(
+                    team, eligible
                 )
-                fixed = sum(1 for d in eligible if team.team_day == weekday_of(d))
+                fixed = sum(1 for d in eligible if is_fixed_team_day(team, d))
                 bound += weights.fixed_team_day * min(team.overlap_days, fixed)
-    for person, employee in facts.people.items():
+    for person in facts.people:
         for week, week_days in facts.weeks.items():
-            liked = sum(1 for d in week_days if facts.is_available(person, d) and prefers(employee, d))
+            liked = len(liked_days(facts, person, week_days))
             fixed = sum(1 for d in week_days if (person, d) in facts.required)
             bound += weights.preferred_day * min(liked, max(facts.band(person, week)[1], fixed))
-    for week_days in facts.weeks.values():
-        least = sum(max(facts.band(p, week_of(week_days[0]))[0], 0) for p in facts.people)
+    for week, week_days in facts.weeks.items():
+        least = sum(max(facts.band(p, week)[0], 0) for p in facts.people)
         least = min(least, facts.seats_per_day() * len(week_days))
         bound -= weights.demand_peak * math.ceil(least / len(week_days))
         bound -= weights.over_utilisation * max(0, least - target * len(week_days))
@@ -193,7 +201,7 @@ def improve_by_clusters(
             others = {p: ds for p, ds in attendance.items() if p not in set(cluster)}
             days = build_days_model(facts, cluster, FixedLoad.of(facts, others))
             add_complete_hint(days, values_from_attendance(days, facts, attendance))
-            solver = _cluster_solver(options, min(per_cluster, left))
+            solver = days_solver(options, min(per_cluster, left))
             status = solver.solve(days.model)
             # Deterministic time when seeded, so the same seed gives the same sequence of steps;
             # else the wall clock, model building and bookkeeping included.
@@ -221,19 +229,3 @@ def improve_by_clusters(
         improvements=improvements,
         clusters_solved=solved,
     )
-
-
-def _cluster_solver(options: PlanOptions, seconds: float) -> cp_model.CpSolver:
-    solver = cp_model.CpSolver()
-    parameters = solver.parameters
-    parameters.num_workers = options.num_workers
-    parameters.relative_gap_limit = options.relative_gap
-    parameters.log_search_progress = options.log_search
-    if options.seed is None:
-        parameters.max_time_in_seconds = seconds
-    else:
-        parameters.random_seed = options.seed
-        parameters.interleave_search = True
-        parameters.max_deterministic_time = seconds
-        parameters.max_time_in_seconds = 4 * seconds
-    return solver

@@ -26,8 +26,17 @@ from datetime import date
 
 from ortools.graph.python import min_cost_flow  # type: ignore[import-untyped]
 
-from zones.optimizer.planning.facts import ScenarioFacts, prefers
-from zones.optimizer.planning.scenario import week_of, weekday_of
+from zones.optimizer.planning.facts import ScenarioFacts
+from zones.optimizer.planning.scenario import week_of
+from zones.optimizer.planning.spec import (
+    all_in,
+    gathering_eligible_days,
+    is_fixed_team_day,
+    liked_days,
+    off_preference,
+    prefers,
+    utilisation_target,
+)
 
 SPREAD_TIERS = 10
 """Load tiers per day in the fill flow; each costs a little more, so ties spread over the week."""
@@ -47,12 +56,18 @@ class _Attendance:
 
     @classmethod
     def empty(cls, facts: ScenarioFacts) -> _Attendance:
-        need_sets = {frozenset(e.needs) for e in facts.people.values() if e.needs}
         return cls(
             facts=facts,
             chosen={person: set() for person in facts.people},
-            needs_room={needs: len(facts.desks_with(needs)) for needs in need_sets},
+            needs_room={needs: len(facts.desks_with(needs)) for needs in facts.need_sets()},
         )
+
+    def __contains__(self, key: object) -> bool:
+        """Whether a (person, day) pair is an office day of the plan so far."""
+        if not isinstance(key, tuple) or len(key) != 2:
+            return False
+        person, day = key
+        return day in self.chosen.get(person, ())
 
     def in_week(self, person: str, week: str) -> int:
         return sum(1 for d in self.chosen[person] if week_of(d) == week)
@@ -180,8 +195,8 @@ def add_gathering_days(plan: _Attendance) -> None:
     seats = facts.seats_per_day()
     wishes = _PendingWishes(plan)
     liked: dict[tuple[str, str], int] = {
-        (person, week): sum(1 for d in week_days if facts.is_available(person, d) and prefers(employee, d))
-        for person, employee in facts.people.items()
+        (person, week): len(liked_days(facts, person, week_days))
+        for person in facts.people
         for week, week_days in facts.weeks.items()
     }
 
@@ -198,10 +213,8 @@ def add_gathering_days(plan: _Attendance) -> None:
         if team.overlap_days == 0:
             continue
         for week_days in facts.weeks.values():
-            left = [d for d in week_days if facts.available_members(team_key, d)]
-            gathered = [
-                d for d in left if all(d in plan.chosen[p] for p in facts.available_members(team_key, d))
-            ]
+            left = gathering_eligible_days(facts, team_key, week_days)
+            gathered = [d for d in left if all_in(facts, team_key, d, plan)]
             picked = min(len(gathered), team.overlap_days)
             left = [d for d in left if d not in gathered]
             while picked < team.overlap_days and left:
@@ -219,7 +232,7 @@ def add_gathering_days(plan: _Attendance) -> None:
                     lost = sum(loses_own(p, day) for p in strangers) + wishes.crowded_out(day, len(strangers))
                     value = (
                         reward
-                        + weights.fixed_team_day * (team.team_day == weekday_of(day))
+                        + weights.fixed_team_day * is_fixed_team_day(team, day)
                         - weights.preferred_day * lost
                     )
                     scored.append((-value, day, newcomers))
@@ -259,7 +272,7 @@ def fill_bands_by_flow(plan: _Attendance) -> None:
     facts = plan.facts
     weights = facts.scenario.policy.weights
     seats = facts.seats_per_day()
-    target = math.floor(facts.scenario.policy.utilisation_target * seats)
+    target = utilisation_target(facts)
     flexible = sorted(p for p, e in facts.people.items() if not e.needs)
     for week, week_days in facts.weeks.items():
         flow = min_cost_flow.SimpleMinCostFlow()
@@ -293,7 +306,7 @@ def fill_bands_by_flow(plan: _Attendance) -> None:
                 if prefers(employee, day):
                     cost = -weights.preferred_day * COST_SCALE
                 else:
-                    cost = weights.off_preference_day * COST_SCALE if employee.preferred_days else 0
+                    cost = weights.off_preference_day * COST_SCALE * off_preference(employee, day)
                 arc = flow.add_arc_with_capacity_and_unit_cost(node, day_node[day], 1, cost)
                 arcs.append((person, day, arc))
         if total == 0:

@@ -7,7 +7,6 @@ this stage brings in.
 
 from __future__ import annotations
 
-import math
 from collections import defaultdict
 from collections.abc import Collection, Mapping
 from dataclasses import dataclass, field
@@ -15,8 +14,18 @@ from datetime import date
 
 from ortools.sat.python import cp_model
 
-from zones.optimizer.planning.facts import ScenarioFacts, prefers
-from zones.optimizer.planning.scenario import week_of, weekday_of
+from zones.optimizer.planning.facts import ScenarioFacts
+from zones.optimizer.planning.plan import PlanOptions, days_by_key
+from zones.optimizer.planning.spec import (
+    band_shortfall,
+    gathering_days,
+    gathering_weeks,
+    is_fixed_team_day,
+    off_preference,
+    prefers,
+    utilisation_target,
+)
+from zones.optimizer.solving import new_solver
 
 
 @dataclass
@@ -49,7 +58,7 @@ class FixedLoad:
     @classmethod
     def of(cls, facts: ScenarioFacts, attendance: Mapping[str, tuple[date, ...]]) -> FixedLoad:
         """The load of `attendance` (the people kept fixed), counted as the capacity rows count it."""
-        need_sets = {frozenset(e.needs) for e in facts.people.values() if e.needs}
+        need_sets = facts.need_sets()
         on: dict[date, int] = defaultdict(int)
         needs_on: dict[tuple[frozenset[str], date], int] = defaultdict(int)
         for person, person_days in attendance.items():
@@ -110,6 +119,21 @@ def build_days_model(
     add_preferred_day_terms(days, facts)
     model.maximize(days.objective.expression())
     return days
+
+
+def days_solver(options: PlanOptions, time_limit: float | None = None) -> cp_model.CpSolver:
+    """A CP-SAT solver for a stage-1 model, for `time_limit` seconds (default: the options').
+
+    With a seed in the options the search is reproducible: bounded by deterministic time.
+    """
+    return new_solver(
+        options.time_limit if time_limit is None else time_limit,
+        num_workers=options.num_workers,
+        relative_gap=options.relative_gap,
+        seed=options.seed,
+        deterministic=options.seed is not None,
+        log_search=options.log_search,
+    )
 
 
 def add_attendance_variables(
@@ -177,8 +201,7 @@ def add_day_capacity(days: DaysModel, facts: ScenarioFacts) -> None:
 
 def add_needs_capacity(days: DaysModel, facts: ScenarioFacts) -> None:
     """People who need a desk attribute never outnumber the desks that have it, on any day."""
-    need_sets = {frozenset(e.needs) for e in facts.people.values() if e.needs}
-    for needs in need_sets:
+    for needs in facts.need_sets():
         needing = [p for p in days.people if needs <= set(facts.people[p].needs)]
         fitting = len(facts.desks_with(needs))
         for day in facts.days:
@@ -212,7 +235,7 @@ def add_team_gatherings(days: DaysModel, facts: ScenarioFacts) -> None:
                     days.model.add_implication(gathers, days.attends[person, day])
                 days.gathers[team_key, day] = gathers
                 week_gathers.append(gathers)
-                if team.team_day == weekday_of(day):
+                if is_fixed_team_day(team, day):
                     fixed_day.append(gathers)
             # More gathering days than wanted earn nothing, so the solver need not pick between them.
             if len(week_gathers) > team.overlap_days:
@@ -241,7 +264,7 @@ def add_demand_peak(days: DaysModel, facts: ScenarioFacts) -> None:
 def add_utilisation_target(days: DaysModel, facts: ScenarioFacts) -> None:
     """over_target[day]: people beyond the policy's utilisation target of the usable seats."""
     policy = facts.scenario.policy
-    target = math.floor(policy.utilisation_target * facts.seats_per_day())
+    target = utilisation_target(facts)
     for day in facts.days:
         present = _present(days, day)
         fixed = days.fixed.on.get(day, 0)
@@ -263,7 +286,7 @@ def add_preferred_day_terms(days: DaysModel, facts: ScenarioFacts) -> None:
         employee = facts.people[person]
         if prefers(employee, day):
             preferred.append(var)
-        elif employee.preferred_days:
+        elif off_preference(employee, day):
             off.append(var)
     days.objective.add("preferred_days", weights.preferred_day, preferred)
     days.objective.add("off_preference_days", -weights.off_preference_day, off)
@@ -271,20 +294,12 @@ def add_preferred_day_terms(days: DaysModel, facts: ScenarioFacts) -> None:
 
 def attendance_of(days: DaysModel, solver: cp_model.CpSolver) -> dict[str, tuple[date, ...]]:
     """Person → office days in the solver's incumbent solution."""
-    result: dict[str, list[date]] = {}
-    for (person, day), var in days.attends.items():
-        if solver.boolean_value(var):
-            result.setdefault(person, []).append(day)
-    return {person: tuple(sorted(d)) for person, d in result.items()}
+    return days_by_key(key for key, var in days.attends.items() if solver.boolean_value(var))
 
 
 def team_days_of(days: DaysModel, solver: cp_model.CpSolver) -> dict[str, tuple[date, ...]]:
     """Team → the days the solution gathers it."""
-    result: dict[str, list[date]] = {}
-    for (team, day), var in days.gathers.items():
-        if solver.boolean_value(var):
-            result.setdefault(team, []).append(day)
-    return {team: tuple(sorted(d)) for team, d in result.items()}
+    return days_by_key(key for key, var in days.gathers.items() if solver.boolean_value(var))
 
 
 @dataclass
@@ -313,20 +328,18 @@ def values_from_attendance(
     for key, var in days.gathers.items():
         values.set(var, int(key in gathering))
         values.gathers[key] = key in gathering
-    gathering_weeks = {(team, week_of(day)) for team, day in gathering}
+    weeks = gathering_weeks(gathering)
     for team_week, var in days.gathers_in_week.items():
-        values.set(var, int(team_week in gathering_weeks))
+        values.set(var, int(team_week in weeks))
     for (person, week), var in days.band_shortfall.items():
-        low, _ = facts.band(person, week)
-        present = sum(1 for d in facts.weeks[week] if (person, d) in in_office)
-        values.set(var, max(0, low - present))
+        values.set(var, band_shortfall(facts, person, week, in_office))
     present_on = dict.fromkeys(facts.days, 0)
     for _, day in in_office:
         if day in present_on:
             present_on[day] += 1
     for week, var in days.peak.items():
         values.set(var, max(present_on[d] for d in facts.weeks[week]))
-    target = math.floor(facts.scenario.policy.utilisation_target * facts.seats_per_day())
+    target = utilisation_target(facts)
     for day, var in days.over_target.items():
         values.set(var, max(0, present_on[day] - target))
     return values
@@ -344,27 +357,3 @@ def add_complete_hint(days: DaysModel, values: VariableValues) -> None:
     ]
     for var in variables:
         days.model.add_hint(var, values.of(var))
-
-
-def gathering_days(
-    facts: ScenarioFacts, in_office: Collection[tuple[str, date]], teams: Collection[str]
-) -> set[tuple[str, date]]:
-    """(team, day) for the days each team gathers, as the objective counts them: days with every
-    available member in, up to the team's wanted days a week, fixed team days first."""
-    weights = facts.scenario.policy.weights
-    gathering: set[tuple[str, date]] = set()
-    for team_key in teams:
-        team = facts.teams[team_key]
-        if team.overlap_days == 0:
-            continue
-        for week_days in facts.weeks.values():
-            candidates = [
-                day
-                for day in week_days
-                if (members := facts.available_members(team_key, day))
-                and all((p, day) in in_office for p in members)
-            ]
-            # Fixed team days first: the objective pays more for them.
-            candidates.sort(key=lambda d: (team.team_day != weekday_of(d) or weights.fixed_team_day == 0, d))
-            gathering.update((team_key, day) for day in candidates[: team.overlap_days])
-    return gathering

@@ -14,6 +14,7 @@ from dataclasses import dataclass, field
 from datetime import date
 
 from zones.optimizer.planning.facts import ScenarioFacts
+from zones.optimizer.planning.spec import desk_fits
 
 
 @dataclass
@@ -58,7 +59,7 @@ def _assign_zone(
     desks = facts.zones[zone_key].desks
 
     def fits(person: str, code: str) -> bool:
-        return set(facts.people[person].needs) <= set(facts.desks[code].attributes)
+        return desk_fits(facts.people[person].needs, facts.desks[code])
 
     def spare_attributes(person: str, code: str) -> int:
         # Desks with attributes the person does not need are kept for those who do.

@@ -2,36 +2,13 @@
 
 from __future__ import annotations
 
-import math
 from collections import defaultdict
 from collections.abc import Iterable
 from dataclasses import dataclass, field
 from datetime import date
 
-from zones.optimizer.planning.scenario import (
-    Desk,
-    Employee,
-    PlanningPolicy,
-    Scenario,
-    Team,
-    Zone,
-    week_of,
-    weekday_of,
-)
-
-_EPSILON = 1e-9
-
-
-def attendance_band(policy: PlanningPolicy, share: float, available_days: int) -> tuple[int, int]:
-    """Office days a person owes in a week: the policy's band, pro-rated for part-time and leave.
-
-    The band counts the person's available working days (leave is not a working day), scaled by
-    their contracted share; the lower end rounds up, the upper end down, and never below the lower.
-    """
-    low = math.ceil(policy.attendance_min_share * share * available_days - _EPSILON)
-    high = math.floor(policy.attendance_max_share * share * available_days + _EPSILON)
-    low = min(low, available_days)
-    return low, max(low, min(high, available_days))
+from zones.optimizer.planning.scenario import Desk, Employee, Scenario, Team, Zone, week_of
+from zones.optimizer.planning.spec import attendance_band, desk_fits
 
 
 @dataclass(frozen=True)
@@ -93,10 +70,14 @@ class ScenarioFacts:
         """Desks usable on one day across the office, occupancy caps applied."""
         return self._seats
 
+    def need_sets(self) -> set[frozenset[str]]:
+        """The distinct sets of desk attributes people need (people without needs left out)."""
+        return {frozenset(e.needs) for e in self.people.values() if e.needs}
+
     def desks_with(self, needs: Iterable[str]) -> list[str]:
         """Codes of desks whose attributes include every one of `needs`."""
         wanted = set(needs)
-        return [code for code, desk in self.desks.items() if wanted <= set(desk.attributes)]
+        return [code for code, desk in self.desks.items() if desk_fits(wanted, desk)]
 
 
 def scenario_facts(scenario: Scenario) -> ScenarioFacts:
@@ -152,8 +133,3 @@ def scenario_facts(scenario: Scenario) -> ScenarioFacts:
         _primary=primary,
         _seats=sum(zone.seats for zone in zones.values()),
     )
-
-
-def prefers(employee: Employee, day: date) -> bool:
-    """Whether `day` falls on one of the employee's preferred weekdays."""
-    return weekday_of(day) in employee.preferred_days

@@ -4,26 +4,19 @@ from __future__ import annotations
 
 import math
 import random
+from collections.abc import Iterable
 from datetime import date, timedelta
 
-from zones.optimizer.planning.scenario import (
-    ACCESSIBLE,
-    WEEKDAYS,
-    Desk,
-    Employee,
-    Room,
-    Scenario,
-    Session,
-    Team,
-    Weekday,
-    Zone,
-)
+from zones.optimizer.planning.scenario import ACCESSIBLE, Desk, Employee, Room, Scenario, Session, Team, Zone
+from zones.weekdays import WORKING_WEEK, Weekday
 
 FIRST_MONDAY = date(2026, 3, 2)
 DESKS_PER_FLOOR = 220
 COLLABORATION_ZONE_DESKS = 36
 QUIET_SHARE = 0.3
 """Share of desks in quiet zones: enough for one focus day a week at a 0.6–0.7 desk ratio."""
+MIDWEEK: tuple[Weekday, ...] = (Weekday.TUE, Weekday.WED, Weekday.THU)
+"""The real-world office peak, Tuesday to Thursday."""
 
 
 def generate_scenario(
@@ -155,7 +148,7 @@ def _teams(
             key=key,
             name=f"Team {number}",
             overlap_days=overlap,
-            team_day=rng.choice(("tue", "wed", "thu", "mon")) if rng.random() < 0.3 else None,
+            team_day=rng.choice((*MIDWEEK, Weekday.MON)) if rng.random() < 0.3 else None,
         )
         for _ in range(size):
             membership[f"E{person:05d}"] = [key]
@@ -207,11 +200,9 @@ def _employee(
         # Most people follow their team's rhythm: they want to be in when their colleagues are.
         preferred = rhythms[home_team]
     elif roll < 0.75:
-        preferred = tuple(sorted(rng.sample(["tue", "wed", "thu"], rng.choice((2, 3))), key=WEEKDAYS.index))
+        preferred = _in_week_order(rng.sample(MIDWEEK, rng.choice((2, 3))))
     elif roll < 0.9:
-        preferred = tuple(
-            sorted(rng.sample(["mon", "tue", "wed", "thu", "fri"], rng.choice((2, 3))), key=WEEKDAYS.index)
-        )
+        preferred = _in_week_order(rng.sample(WORKING_WEEK, rng.choice((2, 3))))
     else:
         preferred = ()
     unavailable = tuple(sorted(rng.sample(days, rng.randint(1, 2)))) if rng.random() < 0.08 else ()
@@ -229,9 +220,13 @@ def _employee(
 
 def _rhythm(rng: random.Random) -> tuple[Weekday, ...]:
     """A team's usual office days: mostly mid-week, the real-world Tuesday–Thursday peak."""
-    core: list[Weekday] = rng.sample(["tue", "wed", "thu"], 2)
-    extra: list[Weekday] = [rng.choice(["mon", "tue", "wed", "thu", "fri"])] if rng.random() < 0.6 else []
-    return tuple(sorted(set(core + extra), key=WEEKDAYS.index))
+    core = rng.sample(MIDWEEK, 2)
+    extra = [rng.choice(WORKING_WEEK)] if rng.random() < 0.6 else []
+    return _in_week_order(set(core + extra))
+
+
+def _in_week_order(days: Iterable[Weekday]) -> tuple[Weekday, ...]:
+    return tuple(sorted(days, key=lambda day: day.iso))
 
 
 def _sessions(

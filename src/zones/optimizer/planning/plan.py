@@ -2,11 +2,13 @@
 
 from __future__ import annotations
 
-from collections import defaultdict
-from collections.abc import Callable, Mapping
+from collections import Counter
+from collections.abc import Callable, Iterable, Mapping
 from dataclasses import dataclass, field
 from datetime import date
 from typing import TYPE_CHECKING, Literal
+
+from zones.optimizer.solving import relative_gap
 
 if TYPE_CHECKING:
     from zones.optimizer.planning.bounds import PreferenceBound
@@ -58,7 +60,7 @@ class StageReport:
     @property
     def gap(self) -> float:
         """Relative distance between objective and bound (0 = proven optimal)."""
-        return abs(self.bound - self.objective) / max(1.0, abs(self.objective))
+        return relative_gap(self.objective, self.bound)
 
 
 @dataclass(frozen=True, slots=True)
@@ -86,6 +88,14 @@ class PlanProgress:
 
 
 ProgressCallback = Callable[[PlanProgress], None]
+
+
+def days_by_key(pairs: Iterable[tuple[str, date]]) -> dict[str, tuple[date, ...]]:
+    """Person (or team) → its days in date order, from (key, day) pairs."""
+    days: dict[str, list[date]] = {}
+    for key, day in pairs:
+        days.setdefault(key, []).append(day)
+    return {key: tuple(sorted(d)) for key, d in days.items()}
 
 
 @dataclass(frozen=True, slots=True)
@@ -134,17 +144,11 @@ class Plan:
 
     def attendance(self) -> dict[str, tuple[date, ...]]:
         """Person → their office days, in date order."""
-        days: dict[str, list[date]] = defaultdict(list)
-        for person, day in self.seats:
-            days[person].append(day)
-        return {person: tuple(sorted(d)) for person, d in days.items()}
+        return days_by_key(self.seats)
 
     def present(self) -> dict[date, int]:
         """Day → people in the office."""
-        count: dict[date, int] = defaultdict(int)
-        for _, day in self.seats:
-            count[day] += 1
-        return dict(count)
+        return dict(Counter(day for _, day in self.seats))
 
     def stage(self, name: str) -> StageReport | None:
         return next((s for s in self.stages if s.stage == name), None)

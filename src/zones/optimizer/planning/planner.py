@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import time
+from dataclasses import replace
 from datetime import date
 
 from ortools.sat.python import cp_model
@@ -17,7 +18,7 @@ from zones.optimizer.planning.days_model import (
     add_complete_hint,
     attendance_of,
     build_days_model,
-    gathering_days,
+    days_solver,
     team_days_of,
     values_from_attendance,
 )
@@ -31,9 +32,12 @@ from zones.optimizer.planning.plan import (
     ProgressCallback,
     Seat,
     StageReport,
+    days_by_key,
 )
 from zones.optimizer.planning.scenario import Scenario
+from zones.optimizer.planning.spec import gathering_days
 from zones.optimizer.planning.zones_flow import UNSEATED_COST, assign_zones
+from zones.optimizer.solving import OnSolution, SolutionReporter, relative_gap
 
 DAYS_STAGE = "days"
 ZONES_STAGE = "zones"
@@ -43,55 +47,6 @@ WHOLE_MODEL_PEOPLE = 500
 """Largest office planned as one stage-1 model; above it CP-SAT works on clusters of teams."""
 CLUSTER_PEOPLE = 400
 """People per cluster: small enough that CP-SAT nearly proves each cluster optimal in seconds."""
-
-
-class _ProgressReporter(cp_model.CpSolverSolutionCallback):
-    """Passes each improving solution on to the caller's progress callable; does nothing costly."""
-
-    def __init__(self, stage: str, progress: ProgressCallback | None, started: float) -> None:
-        super().__init__()
-        self.stage = stage
-        self.progress = progress
-        self.started = started
-        self.solutions = 0
-        self.first_solution_time: float | None = None
-
-    def on_solution_callback(self) -> None:
-        self.solutions += 1
-        elapsed = time.perf_counter() - self.started
-        if self.first_solution_time is None:
-            self.first_solution_time = elapsed
-        if self.progress is not None:
-            objective, bound = self.objective_value, self.best_objective_bound
-            self.progress(
-                PlanProgress(
-                    stage=self.stage,
-                    objective=objective,
-                    bound=bound,
-                    gap=abs(bound - objective) / max(1.0, abs(objective)),
-                    elapsed=elapsed,
-                    solutions=self.solutions,
-                )
-            )
-
-
-def solver_for(options: PlanOptions) -> cp_model.CpSolver:
-    """A CP-SAT solver set up from the options (time limit, gap stop, workers, seed)."""
-    solver = cp_model.CpSolver()
-    parameters = solver.parameters
-    parameters.num_workers = options.num_workers
-    parameters.relative_gap_limit = options.relative_gap
-    parameters.log_search_progress = options.log_search
-    if options.seed is None:
-        parameters.max_time_in_seconds = options.time_limit
-    else:
-        # Wall-clock limits cut the search at a different point on every run; deterministic time
-        # and interleaved workers make the same seed give the same plan. The wall clock is a safety net.
-        parameters.random_seed = options.seed
-        parameters.interleave_search = True
-        parameters.max_deterministic_time = options.time_limit
-        parameters.max_time_in_seconds = 4 * options.time_limit
-    return solver
 
 
 def plan_office(
@@ -133,15 +88,8 @@ def plan_office(
     zones_started = time.perf_counter()
     labels = label_day_activities(facts, attendance)
     zoning = assign_zones(facts, attendance, labels)
-    zones_report = StageReport(
-        stage=ZONES_STAGE,
-        status="EXACT",  # a min-cost flow per day is solved to optimality
-        objective=zoning.objective,
-        bound=zoning.objective,
-        sense="min",
-        wall_time=time.perf_counter() - zones_started,
-        solutions=1,
-    )
+    # A min-cost flow per day is solved to optimality.
+    zones_report = _one_step_report(ZONES_STAGE, "EXACT", zoning.objective, zoning.objective, zones_started)
     _report_done(progress, zones_report, started)
     weights = scenario.policy.weights
     terms += [
@@ -158,14 +106,12 @@ def plan_office(
     desks_started = time.perf_counter()
     seating = assign_desks(facts, zoning.zone_of)
     rooms = assign_rooms(facts)
-    desks_report = StageReport(
-        stage=DESKS_STAGE,
-        status="OPTIMAL" if seating.desk_changes == seating.unavoidable_changes else "HEURISTIC",
-        objective=seating.desk_changes,
-        bound=seating.unavoidable_changes,
-        sense="min",
-        wall_time=time.perf_counter() - desks_started,
-        solutions=1,
+    desks_report = _one_step_report(
+        DESKS_STAGE,
+        "OPTIMAL" if seating.desk_changes == seating.unavoidable_changes else "HEURISTIC",
+        seating.desk_changes,
+        seating.unavoidable_changes,
+        desks_started,
     )
     _report_done(progress, desks_report, started)
     terms.append(_term(DESKS_STAGE, "desk_changes", seating.desk_changes, -1))
@@ -204,8 +150,8 @@ def _plan_days_whole(
     days = build_days_model(facts)
     values = values_from_attendance(days, facts, start_from)
     add_complete_hint(days, values)
-    solver = solver_for(options)
-    reporter = _ProgressReporter(DAYS_STAGE, progress, started)
+    solver = days_solver(options)
+    reporter = SolutionReporter(started, _progress_to(progress, DAYS_STAGE))
     status = solver.solve(days.model, reporter)
     if status in (cp_model.OPTIMAL, cp_model.FEASIBLE):
         return (
@@ -231,7 +177,7 @@ def _plan_days_whole(
         ]
         return (
             dict(start_from),
-            _gathered(values.gathers),
+            days_by_key(key for key, on in values.gathers.items() if on),
             terms,
             StageReport(
                 stage=DAYS_STAGE,
@@ -257,27 +203,17 @@ def _plan_days_by_clusters(
     """Stage 1 as CP-SAT over clusters of teams in turn (see `days_clusters`), from `start_from`."""
     days_started = time.perf_counter()
     solutions = 0
+    on_solution = _progress_to(progress, DAYS_STAGE)
 
     def report(objective: float, bound: float) -> None:
         nonlocal solutions
         solutions += 1
-        if progress is not None:
-            progress(
-                PlanProgress(
-                    stage=DAYS_STAGE,
-                    objective=objective,
-                    bound=bound,
-                    gap=abs(bound - objective) / max(1.0, abs(objective)),
-                    elapsed=time.perf_counter() - started,
-                    solutions=solutions,
-                )
-            )
+        if on_solution is not None:
+            on_solution(objective, bound, time.perf_counter() - started, solutions)
 
     search = improve_by_clusters(facts, start_from, options, cluster_size, report)
     in_office = {(p, d) for p, ds in search.attendance.items() for d in ds}
-    team_days: dict[str, list[date]] = {}
-    for team, day in sorted(gathering_days(facts, in_office, list(facts.teams))):
-        team_days.setdefault(team, []).append(day)
+    team_days = days_by_key(sorted(gathering_days(facts, in_office, list(facts.teams))))
     terms = [
         _term(DAYS_STAGE, name, value, weight)
         for name, (weight, value) in search.terms.items()
@@ -285,7 +221,7 @@ def _plan_days_by_clusters(
     ]
     return (
         search.attendance,
-        {team: tuple(days) for team, days in team_days.items()},
+        team_days,
         terms,
         StageReport(
             stage=DAYS_STAGE,
@@ -305,26 +241,20 @@ def _checked(scenario: Scenario, plan: Plan, wall_time: float) -> Plan:
     violations = check_plan(scenario, plan)
     if any(v.constraint.startswith("attendance_band_min") for v in violations):
         violations = capacity_shortfalls(scenario) + violations
-    return Plan(
-        scenario=plan.scenario,
-        planner=plan.planner,
-        seats=plan.seats,
-        team_days=plan.team_days,
-        rooms=plan.rooms,
-        violations=violations,
-        stages=plan.stages,
-        objective_terms=plan.objective_terms,
-        preference_bound=plan.preference_bound,
-        wall_time=wall_time,
+    return replace(plan, violations=violations, wall_time=wall_time)
+
+
+def _one_step_report(stage: str, status: str, objective: float, bound: float, started: float) -> StageReport:
+    """The report of a stage solved in one step (no search), minimising from `started` on."""
+    return StageReport(
+        stage=stage,
+        status=status,
+        objective=objective,
+        bound=bound,
+        sense="min",
+        wall_time=time.perf_counter() - started,
+        solutions=1,
     )
-
-
-def _gathered(gathers: dict[tuple[str, date], bool]) -> dict[str, tuple[date, ...]]:
-    result: dict[str, list[date]] = {}
-    for (team, day), on in gathers.items():
-        if on:
-            result.setdefault(team, []).append(day)
-    return {team: tuple(sorted(days)) for team, days in result.items()}
 
 
 def _days_terms(days: DaysModel, solver: cp_model.CpSolver) -> list[ObjectiveTerm]:
@@ -336,6 +266,26 @@ def _days_terms(days: DaysModel, solver: cp_model.CpSolver) -> list[ObjectiveTer
 
 def _term(stage: str, name: str, value: float, weight: float) -> ObjectiveTerm:
     return ObjectiveTerm(stage=stage, name=name, value=value, weight=weight, contribution=value * weight)
+
+
+def _progress_to(progress: ProgressCallback | None, stage: str) -> OnSolution | None:
+    """Pass a stage's improving solutions on to the caller's progress callable."""
+    if progress is None:
+        return None
+
+    def report(objective: float, bound: float, elapsed: float, solutions: int) -> None:
+        progress(
+            PlanProgress(
+                stage=stage,
+                objective=objective,
+                bound=bound,
+                gap=relative_gap(objective, bound),
+                elapsed=elapsed,
+                solutions=solutions,
+            )
+        )
+
+    return report
 
 
 def _report_done(progress: ProgressCallback | None, report: StageReport, started: float) -> None:

@@ -2,7 +2,8 @@
 
 One set of frozen msgspec structs serves as the planner's input and as the scenario file format,
 so a scenario read from JSON and one built by the database adapter are the same object.
-Activity and team-kind values are the same words as `zones.models.Activity` and `TeamKind`.
+Activity and team-kind values are the same words as `zones.models.Activity` and `TeamKind`;
+weekdays are `zones.weekdays.Weekday`, written as `mon` … `sun`.
 """
 
 from __future__ import annotations
@@ -12,11 +13,11 @@ from typing import Annotated, Literal
 
 from msgspec import Meta, Struct, field
 
-Weekday = Literal["mon", "tue", "wed", "thu", "fri", "sat", "sun"]
+from zones.weekdays import WEEKDAYS as WEEKDAYS  # re-exported: code outside the optimizer imports it here
+from zones.weekdays import Weekday
+
 Activity = Literal["quiet", "collaboration", "facilitation"]
 TeamKind = Literal["team", "circle"]
-
-WEEKDAYS: tuple[Weekday, ...] = ("mon", "tue", "wed", "thu", "fri", "sat", "sun")
 
 Key = Annotated[str, Meta(pattern=r"^[A-Za-z0-9][A-Za-z0-9_.:-]{0,63}$")]
 Attribute = Annotated[str, Meta(pattern=r"^[a-z0-9][a-z0-9-]{0,39}$")]
@@ -30,8 +31,8 @@ ACCESSIBLE = "accessible"
 
 
 def weekday_of(day: date) -> Weekday:
-    """The weekday name (`mon` … `sun`) of a date."""
-    return WEEKDAYS[day.weekday()]
+    """The weekday (`mon` … `sun`) a date falls on, as scenario files name it."""
+    return Weekday.of(day)
 
 
 def week_of(day: date) -> str:

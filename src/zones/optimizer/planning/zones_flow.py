@@ -19,6 +19,7 @@ from ortools.graph.python import min_cost_flow  # type: ignore[import-untyped]
 from zones.optimizer.planning.facts import ScenarioFacts
 from zones.optimizer.planning.plan import DayActivity
 from zones.optimizer.planning.scenario import Activity
+from zones.optimizer.planning.spec import activity_mismatch, away_from_neighbourhood, desk_fits
 
 Target = TypeVar("Target")
 
@@ -54,40 +55,89 @@ class ZoneAssignment:
     objective: int = 0
 
 
+@dataclass(frozen=True)
+class SinkNode:
+    """Where every person's unit of flow ends: a seat, or staying unseated at a high cost."""
+
+
+@dataclass(frozen=True)
+class GroupNode:
+    """A seating group's supply: one unit per person in it."""
+
+    group: SeatingGroup
+
+
+@dataclass(frozen=True)
+class AnywhereNode:
+    """Seats of one activity in any neighbourhood (for people away from their own)."""
+
+    activity: Activity
+
+
+@dataclass(frozen=True)
+class PoolNode:
+    """Seats of one activity in one neighbourhood; its zones are interchangeable at equal cost."""
+
+    neighbourhood: str
+    activity: Activity
+
+
+@dataclass(frozen=True)
+class NeedsNode:
+    """Desks in a zone that meet a set of needs, reached only by the groups with those needs."""
+
+    zone: str
+    needs: tuple[str, ...]
+
+
+@dataclass(frozen=True)
+class ZoneNode:
+    """A zone's seats for the day."""
+
+    zone: str
+
+
+Node = SinkNode | GroupNode | AnywhereNode | PoolNode | NeedsNode | ZoneNode
+Arc = tuple[Node, Node]
+SINK = SinkNode()
+
+
 class _FlowNetwork:
     """A min-cost flow graph whose nodes are named by meaning rather than by number."""
 
     def __init__(self) -> None:
         self.flow = min_cost_flow.SimpleMinCostFlow()
-        self.node: dict[tuple[object, ...], int] = {}
-        self.arcs: list[tuple[tuple[object, ...], tuple[object, ...]]] = []
+        self.node: dict[Node, int] = {}
+        self.arcs: list[Arc] = []
 
-    def id(self, name: tuple[object, ...]) -> int:
+    def id(self, name: Node) -> int:
         return self.node.setdefault(name, len(self.node))
 
-    def add_arc(self, tail: tuple[object, ...], head: tuple[object, ...], capacity: int, cost: int) -> None:
+    def add_arc(self, tail: Node, head: Node, capacity: int, cost: int) -> None:
         self.flow.add_arc_with_capacity_and_unit_cost(self.id(tail), self.id(head), capacity, cost)
         self.arcs.append((tail, head))
 
-    def supply(self, name: tuple[object, ...], amount: int) -> None:
+    def supply(self, name: Node, amount: int) -> None:
         self.flow.set_node_supply(self.id(name), amount)
 
-    def solve(self) -> dict[tuple[tuple[object, ...], tuple[object, ...]], int]:
+    def solve(self) -> dict[Arc, int]:
+        """The flow on every arc that carries some, at minimum cost."""
         status = self.flow.solve()
         if status != self.flow.OPTIMAL:
             raise RuntimeError(f"stage-2 flow ended with status {status}")
         return {arc: self.flow.flow(i) for i, arc in enumerate(self.arcs) if self.flow.flow(i) > 0}
 
 
-def mismatch(activity: DayActivity, zone_activity: Activity) -> bool:
-    """Whether a zone does not suit the day: focus wants quiet, team wants collaboration."""
-    if zone_activity == "facilitation":
-        return True
-    if activity == "focus":
-        return zone_activity != "quiet"
-    if activity == "team":
-        return zone_activity != "collaboration"
-    return False
+@dataclass
+class _Day:
+    """One day's seating problem: the seats left after existing bookings, and who is to be seated."""
+
+    day: date
+    seats: dict[str, int]
+    """Zone → seats free for the flow."""
+    needs_desks: dict[tuple[str, tuple[str, ...]], int]
+    """(zone, needs) → free desks there that meet the needs, for the groups that have them."""
+    groups: dict[SeatingGroup, list[str]]
 
 
 def assign_zones(
@@ -102,24 +152,33 @@ def assign_zones(
         for day in days:
             by_day[day].append(person)
     remembered: dict[str, str] = {}  # person → last zone, so people keep a zone (and desk) across days
-    team_zones: dict[SeatingGroup, list[str]] = {}
+    team_zones: dict[SeatingGroup, list[str]] = {}  # group → its zones, so teams sit where they sat
     for day in sorted(by_day):
-        _assign_day(facts, day, sorted(by_day[day]), labels, result, remembered, team_zones)
+        problem = _day_problem(facts, day, sorted(by_day[day]), labels, result, remembered)
+        if not problem.groups:
+            continue
+        flows = _build_network(facts, problem).solve()
+        quotas = _decode(flows, team_zones)
+        _seat_groups(facts, problem, quotas, result, remembered, team_zones)
+    weights = facts.scenario.policy.weights
+    result.objective = (
+        weights.away_from_neighbourhood * result.costs.away_from_neighbourhood
+        + weights.activity_mismatch * result.costs.activity_mismatch
+        + UNSEATED_COST * result.costs.unseated
+    )
     return result
 
 
-def _assign_day(
+def _day_problem(
     facts: ScenarioFacts,
     day: date,
     present: list[str],
     labels: Mapping[tuple[str, date], DayActivity],
     result: ZoneAssignment,
     remembered: dict[str, str],
-    team_zones: dict[SeatingGroup, list[str]],
-) -> None:
-    weights = facts.scenario.policy.weights
+) -> _Day:
+    """Seat existing bookings in their desks' zones, and group everyone else for the flow."""
     seats = {key: zone.seats for key, zone in facts.zones.items() if zone.seats > 0}
-    needs_desks: dict[tuple[str, tuple[str, ...]], int] = {}
     booked_today: list[str] = []
     for person in present:
         desk = facts.booked.get((person, day))
@@ -135,60 +194,68 @@ def _assign_day(
     for person in present:
         if (person, day) in result.zone_of:
             continue
-        employee = facts.people[person]
         group = SeatingGroup(
             team=facts.primary_team(person) or "",
             home=facts.home_neighbourhood(person) or "",
             activity=labels.get((person, day), "flex"),
-            needs=tuple(sorted(employee.needs)),
+            needs=tuple(sorted(facts.people[person].needs)),
         )
         groups[group].append(person)
+    needs_desks: dict[tuple[str, tuple[str, ...]], int] = {}
     for group in groups:
         if group.needs:
             for seat_zone in seats:
                 fitting = [
                     d.code
                     for d in facts.zones[seat_zone].desks
-                    if set(group.needs) <= set(d.attributes) and d.code not in booked_today
+                    if desk_fits(group.needs, d) and d.code not in booked_today
                 ]
                 if fitting:
                     needs_desks[seat_zone, group.needs] = len(fitting)
+    return _Day(day=day, seats=seats, needs_desks=needs_desks, groups=groups)
+
+
+def _build_network(facts: ScenarioFacts, problem: _Day) -> _FlowNetwork:
+    """Groups → (needs desks | neighbourhood pools, directly or via "anywhere") → zones → sink.
+
+    Arcs from a group cost what seating it there costs: the away-from-neighbourhood and activity
+    mismatch weights; an arc straight to the sink leaves people unseated.
+    """
+    weights = facts.scenario.policy.weights
 
     def cost(group: SeatingGroup, zone_activity: Activity, neighbourhood: str | None) -> int:
-        away = group.activity != "focus" and bool(group.home) and neighbourhood != group.home
-        return weights.away_from_neighbourhood * away + weights.activity_mismatch * mismatch(
-            group.activity, zone_activity
-        )
+        away = away_from_neighbourhood(group.activity, group.home, neighbourhood)
+        mismatched = activity_mismatch(group.activity, zone_activity)
+        return weights.away_from_neighbourhood * away + weights.activity_mismatch * mismatched
 
+    seats = problem.seats
     network = _FlowNetwork()
-    sink = ("sink",)
     pools: dict[tuple[str, Activity], list[str]] = defaultdict(list)
     for zone_key in seats:
         zone = facts.zones[zone_key]
         pools[zone.neighbourhood or "", zone.activity].append(zone_key)
-        network.add_arc(("zone", zone_key), sink, max(0, seats[zone_key]), 0)
+        network.add_arc(ZoneNode(zone_key), SINK, max(0, seats[zone_key]), 0)
     for (neighbourhood, activity), zone_keys in pools.items():
-        network.add_arc(
-            ("anywhere", activity), ("pool", neighbourhood, activity), sum(seats[z] for z in zone_keys), 0
-        )
+        pool = PoolNode(neighbourhood, activity)
+        network.add_arc(AnywhereNode(activity), pool, sum(seats[z] for z in zone_keys), 0)
         for zone_key in zone_keys:
-            network.add_arc(("pool", neighbourhood, activity), ("zone", zone_key), seats[zone_key], 0)
-    for (zone_key, needs), count in needs_desks.items():
-        network.add_arc(("needs", zone_key, needs), ("zone", zone_key), count, 0)
+            network.add_arc(pool, ZoneNode(zone_key), seats[zone_key], 0)
+    for (zone_key, needs), count in problem.needs_desks.items():
+        network.add_arc(NeedsNode(zone_key, needs), ZoneNode(zone_key), count, 0)
     activities = {activity for _, activity in pools}
     total = 0
-    for group, people in groups.items():
-        node = ("group", group)
+    for group, people in problem.groups.items():
+        node = GroupNode(group)
         network.supply(node, len(people))
         total += len(people)
-        network.add_arc(node, sink, len(people), UNSEATED_COST)
+        network.add_arc(node, SINK, len(people), UNSEATED_COST)
         if group.needs:
-            for (zone_key, needs), _count in needs_desks.items():
+            for zone_key, needs in problem.needs_desks:
                 if needs == group.needs:
                     zone = facts.zones[zone_key]
                     network.add_arc(
                         node,
-                        ("needs", zone_key, needs),
+                        NeedsNode(zone_key, needs),
                         len(people),
                         cost(group, zone.activity, zone.neighbourhood),
                     )
@@ -196,59 +263,83 @@ def _assign_day(
         for activity in activities:
             if group.home and (group.home, activity) in pools:
                 network.add_arc(
-                    node, ("pool", group.home, activity), len(people), cost(group, activity, group.home)
+                    node, PoolNode(group.home, activity), len(people), cost(group, activity, group.home)
                 )
-            network.add_arc(node, ("anywhere", activity), len(people), cost(group, activity, None))
-    network.supply(sink, -total)
-    if total == 0:
-        return
-    flows = network.solve()
+            network.add_arc(node, AnywhereNode(activity), len(people), cost(group, activity, None))
+    network.supply(SINK, -total)
+    return network
 
-    # Where each group's people went: zones directly (needs), or pools (directly or via "anywhere").
+
+@dataclass(frozen=True)
+class _Quotas:
+    """The flow's answer for a day: group → zone → people, and group → people left unseated."""
+
+    to_zone: Mapping[SeatingGroup, Mapping[str, int]]
+    unseated: Mapping[SeatingGroup, int]
+
+
+def _decode(flows: Mapping[Arc, int], team_zones: Mapping[SeatingGroup, list[str]]) -> _Quotas:
+    """How many of each group's people the flow sends to each zone, and how many it leaves unseated.
+
+    The flow says how many go to each pool; inside a pool (and from "anywhere" to the pools) zones
+    cost the same, so the groups are packed into them keeping each whole where it fits.
+    """
     to_zone: dict[SeatingGroup, dict[str, int]] = defaultdict(dict)
-    pool_inflow: dict[tuple[object, ...], dict[SeatingGroup, int]] = defaultdict(dict)
-    anywhere_inflow: dict[tuple[object, ...], dict[SeatingGroup, int]] = defaultdict(dict)
+    pool_inflow: dict[PoolNode, dict[SeatingGroup, int]] = defaultdict(dict)
+    anywhere_inflow: dict[AnywhereNode, dict[SeatingGroup, int]] = defaultdict(dict)
     unseated: dict[SeatingGroup, int] = {}
     for (tail, head), amount in flows.items():
-        if tail[0] != "group" or not isinstance(tail[1], SeatingGroup):
+        if not isinstance(tail, GroupNode):
             continue
-        group = tail[1]
-        if head[0] == "needs":
-            to_zone[group][str(head[1])] = to_zone[group].get(str(head[1]), 0) + amount
-        elif head[0] == "pool":
+        group = tail.group
+        if isinstance(head, NeedsNode):
+            to_zone[group][head.zone] = to_zone[group].get(head.zone, 0) + amount
+        elif isinstance(head, PoolNode):
             pool_inflow[head][group] = amount
-        elif head[0] == "anywhere":
+        elif isinstance(head, AnywhereNode):
             anywhere_inflow[head][group] = amount
-        elif head == sink:
+        elif isinstance(head, SinkNode):
             unseated[group] = amount
-    for anywhere_node, inflow in anywhere_inflow.items():
-        outflow = {head: amount for (tail, head), amount in flows.items() if tail == anywhere_node}
-        no_history: dict[SeatingGroup, list[tuple[object, ...]]] = {}
-        for (group, pool_node), amount in _pack(inflow, outflow, no_history).items():
-            pool_inflow[pool_node][group] = pool_inflow[pool_node].get(group, 0) + amount
+    for anywhere, inflow in anywhere_inflow.items():
+        to_pools = {head: amount for (tail, head), amount in flows.items() if tail == anywhere}
+        no_history: dict[SeatingGroup, list[Node]] = {}
+        for (group, pool), amount in _pack(inflow, to_pools, no_history).items():
+            assert isinstance(pool, PoolNode)
+            pool_inflow[pool][group] = pool_inflow[pool].get(group, 0) + amount
     for pool, inflow in pool_inflow.items():
-        zone_outflow = {str(head[1]): amount for (tail, head), amount in flows.items() if tail == pool}
-        for (group, zone_key), amount in _pack(inflow, zone_outflow, team_zones).items():
+        to_zones = {
+            head.zone: amount
+            for (tail, head), amount in flows.items()
+            if tail == pool and isinstance(head, ZoneNode)
+        }
+        for (group, zone_key), amount in _pack(inflow, to_zones, team_zones).items():
             to_zone[group][zone_key] = to_zone[group].get(zone_key, 0) + amount
-    for group, people in groups.items():
-        quotas = dict(to_zone.get(group, {}))
-        team_zones[group] = sorted(quotas, key=lambda z: -quotas[z])
-        for zone_key, amount in quotas.items():
+    return _Quotas(to_zone=to_zone, unseated=unseated)
+
+
+def _seat_groups(
+    facts: ScenarioFacts,
+    problem: _Day,
+    quotas: _Quotas,
+    result: ZoneAssignment,
+    remembered: dict[str, str],
+    team_zones: dict[SeatingGroup, list[str]],
+) -> None:
+    """Give each person a zone from their group's quotas, and count the day's cost terms."""
+    for group, people in problem.groups.items():
+        quota = dict(quotas.to_zone.get(group, {}))
+        team_zones[group] = sorted(quota, key=lambda z: -quota[z])
+        for zone_key, amount in quota.items():
             zone = facts.zones[zone_key]
-            result.costs.away_from_neighbourhood += amount * (
-                group.activity != "focus" and bool(group.home) and zone.neighbourhood != group.home
+            result.costs.away_from_neighbourhood += amount * away_from_neighbourhood(
+                group.activity, group.home, zone.neighbourhood
             )
-            result.costs.activity_mismatch += amount * mismatch(group.activity, zone.activity)
-        for person, seated_in in _seat_people(people, quotas, remembered).items():
-            result.zone_of[person, day] = seated_in
+            result.costs.activity_mismatch += amount * activity_mismatch(group.activity, zone.activity)
+        for person, seated_in in _seat_people(people, quota, remembered).items():
+            result.zone_of[person, problem.day] = seated_in
             if seated_in is not None:
                 remembered[person] = seated_in
-        result.costs.unseated += unseated.get(group, 0)
-    result.objective = (
-        weights.away_from_neighbourhood * result.costs.away_from_neighbourhood
-        + weights.activity_mismatch * result.costs.activity_mismatch
-        + UNSEATED_COST * result.costs.unseated
-    )
+        result.costs.unseated += quotas.unseated.get(group, 0)
 
 
 def _pack(

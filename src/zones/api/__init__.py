@@ -1,1 +1,0 @@
-"""The Litestar HTTP API: controllers, schemas, problem-details errors."""

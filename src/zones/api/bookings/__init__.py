@@ -1,1 +1,0 @@
-"""Endpoints for desk and room bookings, availability and who's in."""

@@ -1,1 +1,0 @@
-"""Read endpoints for the office: sites, floors, zones, desks and rooms."""

@@ -1,0 +1,63 @@
+"""`zones serve` and `zones demo`: serve the API, with or without the demo office first."""
+
+from __future__ import annotations
+
+import os
+import sys
+
+import click
+
+from zones import __version__
+from zones.cli.database import upgrade
+from zones.cli.office import load_office_into, print_load_report, print_summary, read_summaries
+from zones.cli.output import Invocation, out, pass_invocation, redacted, require_schema, run
+from zones.cli.staff import import_staff_file
+from zones.office.paths import demo_office_file, demo_staff_file
+from zones.settings import Settings
+
+DEMO_SITE = "kff-cph"
+
+
+@click.command()
+@click.option("--host", default=None, help="Interface to listen on (default 127.0.0.1). Env: ZONES_HOST.")
+@click.option("--port", type=int, default=None, help="Port (default 8000). Env: ZONES_PORT.")
+@click.option("--reload", is_flag=True, help="Restart when the code changes (development).")
+@pass_invocation
+def serve(invocation: Invocation, host: str | None, port: int | None, reload: bool) -> None:
+    """Serve the API (OpenAPI documentation at /schema)."""
+    settings = invocation.settings
+    run(settings, require_schema, needs_schema=False)  # refuse before the server starts
+    _serve(settings, host or settings.host, port or settings.port, reload)
+
+
+@click.command()
+@click.option("--host", default=None, help="Interface to listen on (default 127.0.0.1).")
+@click.option("--port", type=int, default=None, help="Port (default 8000).")
+@click.option("--no-serve", is_flag=True, help="Only create or refresh the demo data; do not serve.")
+@pass_invocation
+def demo(invocation: Invocation, host: str | None, port: int | None, no_serve: bool) -> None:
+    """Create or refresh the demo office (Copenhagen, 2 floors, 140 staff) and serve the API."""
+    settings = invocation.settings
+    out.print(f"database: {redacted(settings.database_url)}", highlight=False)
+    upgrade(settings)
+    print_load_report(load_office_into(invocation, demo_office_file()), demo_office_file())
+    report = import_staff_file(invocation, demo_staff_file())
+    for line in report.lines():
+        out.print(line, highlight=False)
+    if not report.written:
+        sys.exit(2)
+    for summary in read_summaries(invocation, DEMO_SITE):
+        print_summary(summary)
+    if not no_serve:
+        _serve(settings, host or settings.host, port or settings.port)
+
+
+def _serve(settings: Settings, host: str, port: int, reload: bool = False) -> None:
+    import uvicorn
+
+    # The app factory reads settings from the environment, also in reloaded worker processes.
+    os.environ["ZONES_DATABASE_URL"] = settings.database_url
+    out.print(f"Zones {__version__} on http://{host}:{port}  (API docs: http://{host}:{port}/schema)")
+    uvicorn.run(
+        "zones.server.app:create_app", factory=True, host=host, port=port, reload=reload, log_level="info"
+    )

@@ -1,0 +1,71 @@
+"""CP-SAT set-up and progress reporting, shared by the office planner and the OSA engine."""
+
+from __future__ import annotations
+
+import time
+from collections.abc import Callable
+
+from ortools.sat.python import cp_model
+
+OnSolution = Callable[[float, float, float, int], None]
+"""Told (objective, bound, seconds since the start, solutions so far) on each improving solution."""
+
+
+def new_solver(
+    time_limit: float,
+    *,
+    num_workers: int = 0,
+    relative_gap: float = 0.0,
+    seed: int | None = None,
+    deterministic: bool = False,
+    log_search: bool = False,
+) -> cp_model.CpSolver:
+    """A CP-SAT solver with its limits set: time, gap stop, workers (0 = one per core) and seed.
+
+    `deterministic` bounds the search by CP-SAT's deterministic time instead of the wall clock, with
+    interleaved workers: a wall-clock limit cuts the search at a different point on every run, so
+    only this makes the same seed give the same answer. The wall clock, at four times the limit,
+    is then only a safety net.
+    """
+    solver = cp_model.CpSolver()
+    parameters = solver.parameters
+    parameters.num_workers = num_workers
+    parameters.relative_gap_limit = relative_gap
+    parameters.log_search_progress = log_search
+    if seed is not None:
+        parameters.random_seed = seed
+    if deterministic:
+        parameters.interleave_search = True
+        parameters.max_deterministic_time = time_limit
+        parameters.max_time_in_seconds = 4 * time_limit
+    else:
+        parameters.max_time_in_seconds = time_limit
+    return solver
+
+
+def relative_gap(objective: float, bound: float) -> float:
+    """How far the objective may still be from the optimum, relative to the objective (0 = proven)."""
+    return abs(bound - objective) / max(1.0, abs(objective))
+
+
+class SolutionReporter(cp_model.CpSolverSolutionCallback):
+    """Counts and timestamps improving solutions and passes each on to `on_solution`.
+
+    It runs inside the search, so it only reads the objective and bound and calls back.
+    """
+
+    def __init__(self, started: float, on_solution: OnSolution | None = None) -> None:
+        super().__init__()
+        self.started = started
+        """The clock origin (`time.perf_counter()`) that elapsed times count from."""
+        self.on_solution = on_solution
+        self.solutions = 0
+        self.first_solution_time: float | None = None
+
+    def on_solution_callback(self) -> None:
+        self.solutions += 1
+        elapsed = time.perf_counter() - self.started
+        if self.first_solution_time is None:
+            self.first_solution_time = elapsed
+        if self.on_solution is not None:
+            self.on_solution(self.objective_value, self.best_objective_bound, elapsed, self.solutions)

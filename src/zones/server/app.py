@@ -1,0 +1,138 @@
+"""The Litestar application, assembled from settings."""
+
+from __future__ import annotations
+
+import logging
+import re
+from collections.abc import Callable
+from datetime import datetime
+from typing import Any
+
+from advanced_alchemy.extensions.litestar import (
+    AlembicAsyncConfig,
+    AsyncSessionConfig,
+    SQLAlchemyAsyncConfig,
+    SQLAlchemyPlugin,
+)
+from litestar import Litestar
+from litestar.datastructures import State
+from litestar.logging import LoggingConfig
+from litestar.openapi import OpenAPIConfig
+from litestar.openapi.plugins import ScalarRenderPlugin, SwaggerRenderPlugin
+from litestar.openapi.spec import Components, Tag
+
+from zones import __version__
+from zones.auth.middleware import authentication_middleware, security_schemes
+from zones.bookings.context import utc_now
+from zones.bookings.controllers import controllers as booking_controllers
+from zones.bookings.release import release_task
+from zones.bookings.schemas import request_bodies
+from zones.calendar.controllers import CalendarController
+from zones.calendar.outbox import calendar_config
+from zones.calendar.sender import mail_task
+from zones.db import Database, create_database
+from zones.db.migrate import alembic_config
+from zones.office.controllers import controllers as office_controllers
+from zones.plans.controllers import PlanController
+from zones.plans.schemas import PlanCreate
+from zones.server.bench import bench_insert
+from zones.server.deps import dependencies
+from zones.server.health import HealthController
+from zones.server.openapi import close_strict_request_bodies
+from zones.server.problems import exception_handlers, problem_details_plugin
+from zones.server.state import STATE_KEY, AppState
+from zones.settings import Settings
+
+_ICS_ALIAS = re.compile(r"^/bookings/([0-9a-fA-F-]{36})\.ics$")
+
+
+class ZonesApp(Litestar):
+    """The Litestar app, plus `/bookings/{id}.ics` as an alias of `/bookings/{id}/calendar`.
+
+    Litestar's router takes whole path segments as parameters, so the `.ics` suffix is mapped here,
+    before routing.
+    """
+
+    async def __call__(self, scope: Any, receive: Any, send: Any) -> None:
+        if scope["type"] == "http" and (match := _ICS_ALIAS.match(scope["path"])):
+            path = f"/bookings/{match[1]}/calendar"
+            scope = {**scope, "path": path, "raw_path": path.encode()}
+        await super().__call__(scope, receive, send)
+
+
+def create_app(
+    settings: Settings | None = None,
+    database: Database | None = None,
+    clock: Callable[[], datetime] = utc_now,
+) -> ZonesApp:
+    """Build the API for `settings` (read from the environment by default); `clock` is for tests."""
+    settings = settings or Settings.from_env()
+    database = database or create_database(settings.database_url, settings.db_pool_size)
+    calendar = calendar_config(settings)
+    state = AppState(database=database, settings=settings, clock=clock, calendar=calendar)
+    release = release_task(database, clock, settings.release_interval_s, calendar)
+    mail = mail_task(database, settings.mail, clock)
+
+    async def stop_planning() -> None:
+        for task in list(state.plan_tasks):
+            task.cancel()
+
+    sqlalchemy = SQLAlchemyAsyncConfig(
+        engine_instance=database.engine,
+        session_config=AsyncSessionConfig(expire_on_commit=False),
+        session_dependency_key="db_session",
+        alembic_config=AlembicAsyncConfig(
+            script_location=alembic_config(settings.database_url).get_main_option("script_location") or "",
+        ),
+        create_all=False,
+    )
+    app = ZonesApp(
+        route_handlers=[
+            HealthController,
+            *office_controllers,
+            *booking_controllers,
+            CalendarController,
+            PlanController,
+            *([bench_insert] if settings.bench_endpoints else []),
+        ],
+        dependencies=dependencies,
+        middleware=[authentication_middleware()],
+        plugins=[SQLAlchemyPlugin(config=sqlalchemy), problem_details_plugin()],
+        exception_handlers=exception_handlers,  # type: ignore[arg-type]
+        openapi_config=OpenAPIConfig(
+            title="Zones",
+            version=__version__,
+            description=(
+                "Activity-based office zoning and desk booking. Errors are RFC 9457 problem details "
+                "(`application/problem+json`)."
+            ),
+            path="/schema",
+            render_plugins=[ScalarRenderPlugin(), SwaggerRenderPlugin(path="/swagger")],
+            tags=[
+                Tag(name="Office", description="Sites, floors, activity zones, desks and rooms"),
+                Tag(name="Bookings", description="Desk bookings by day or half-day, series, check-in"),
+                Tag(name="Room bookings", description="Workshop rooms by the hour, with attendees"),
+                Tag(name="Presence", description="Free desks by activity, who of my teams is in"),
+                Tag(name="Calendar", description="Bookings as iCalendar: downloads and subscription feeds"),
+                Tag(
+                    name="Planning", description="CP-SAT plans of office days and seats, densification flags"
+                ),
+                Tag(name="Health", description="Liveness and schema status"),
+            ],
+            components=Components(security_schemes=security_schemes),
+            security=[{"BearerToken": []}],
+        ),
+        logging_config=LoggingConfig(
+            root={"level": "DEBUG" if settings.debug else "INFO", "handlers": ["queue_listener"]},
+            log_exceptions="always" if settings.debug else "debug",
+        ),
+        on_startup=[release.start, mail.start],
+        on_shutdown=[release.stop, mail.stop, stop_planning, database.dispose],
+        debug=settings.debug,
+        state=State({STATE_KEY: state}),
+    )
+    close_strict_request_bodies(app, [*request_bodies, PlanCreate])
+    return app
+
+
+logging.getLogger("sqlalchemy.engine").setLevel(logging.WARNING)

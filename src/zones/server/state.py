@@ -1,0 +1,34 @@
+"""The app's shared state, typed: what handlers and background tasks reach through `app.state`."""
+
+from __future__ import annotations
+
+import asyncio
+from collections.abc import Callable
+from dataclasses import dataclass, field
+from datetime import datetime
+from typing import Any
+
+from litestar import Litestar
+
+from zones.calendar.events import CalendarConfig
+from zones.db import Database
+from zones.settings import Settings
+
+STATE_KEY = "zones"
+
+
+@dataclass
+class AppState:
+    """One server's database, settings, clock, calendar settings and running plan tasks."""
+
+    database: Database
+    settings: Settings
+    clock: Callable[[], datetime]
+    calendar: CalendarConfig
+    plan_tasks: set[asyncio.Task[Any]] = field(default_factory=set)
+
+    @classmethod
+    def of(cls, app: Litestar) -> AppState:
+        """The state of `app` (set by `create_app`)."""
+        state: AppState = app.state[STATE_KEY]
+        return state
