@@ -123,25 +123,48 @@ def vtimezone(tzid: str) -> Timezone:
     component = Timezone()
     component.add("TZID", tzid)
     if rule.dst_name is None or rule.to_dst is None or rule.to_std is None or rule.dst_offset is None:
-        standard = TimezoneStandard()
-        standard.add("DTSTART", datetime(1970, 1, 1))
-        standard.add("TZOFFSETFROM", rule.std_offset)
-        standard.add("TZOFFSETTO", rule.std_offset)
-        standard.add("TZNAME", rule.std_name)
-        component.add_component(standard)
+        start = datetime(1970, 1, 1)
+        component.add_component(
+            _observance(TimezoneStandard(), start, None, rule.std_offset, rule.std_offset, rule.std_name)
+        )
         return component
-    daylight = TimezoneDaylight()
-    daylight.add("DTSTART", _first(rule.to_dst, 1970))
-    daylight.add("RRULE", _rrule(rule.to_dst))
-    daylight.add("TZOFFSETFROM", rule.std_offset)
-    daylight.add("TZOFFSETTO", rule.dst_offset)
-    daylight.add("TZNAME", rule.dst_name)
-    standard = TimezoneStandard()
-    standard.add("DTSTART", _first(rule.to_std, 1970))
-    standard.add("RRULE", _rrule(rule.to_std))
-    standard.add("TZOFFSETFROM", rule.dst_offset)
-    standard.add("TZOFFSETTO", rule.std_offset)
-    standard.add("TZNAME", rule.std_name)
-    component.add_component(daylight)
-    component.add_component(standard)
+    to_dst, to_std = rule.to_dst, rule.to_std
+    component.add_component(
+        _observance(
+            TimezoneDaylight(),
+            _first(to_dst, 1970),
+            _rrule(to_dst),
+            rule.std_offset,
+            rule.dst_offset,
+            rule.dst_name,
+        )
+    )
+    component.add_component(
+        _observance(
+            TimezoneStandard(),
+            _first(to_std, 1970),
+            _rrule(to_std),
+            rule.dst_offset,
+            rule.std_offset,
+            rule.std_name,
+        )
+    )
     return component
+
+
+def _observance(
+    observance: TimezoneStandard | TimezoneDaylight,
+    start: datetime,
+    rrule: vRecur | None,
+    offset_from: timedelta,
+    offset_to: timedelta,
+    name: str,
+) -> TimezoneStandard | TimezoneDaylight:
+    """One STANDARD or DAYLIGHT part: from when, how often, the offsets either side and its name."""
+    observance.add("DTSTART", start)
+    if rrule is not None:
+        observance.add("RRULE", rrule)
+    observance.add("TZOFFSETFROM", offset_from)
+    observance.add("TZOFFSETTO", offset_to)
+    observance.add("TZNAME", name)
+    return observance

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from collections.abc import Sequence
 from dataclasses import dataclass
+from pathlib import Path
 
 
 @dataclass(frozen=True)
@@ -30,3 +31,19 @@ class ConfigError(Exception):
     def lines(self) -> list[str]:
         """Each problem as the one-line message shown to people."""
         return [problem.render(self.source) for problem in self.problems]
+
+
+def read_input_file(path: Path) -> bytes:
+    """The bytes of an input file; one that cannot be read is a `ConfigError` naming it."""
+    try:
+        return path.read_bytes()
+    except OSError as error:
+        raise ConfigError(str(path), [Problem("", f"cannot be read: {error.strerror or error}")]) from error
+
+
+def read_input_text(path: Path, encoding: str = "utf-8") -> str:
+    """An input file as text; one that cannot be read, or is not UTF-8, is a `ConfigError` naming it."""
+    try:
+        return read_input_file(path).decode(encoding)
+    except UnicodeDecodeError as error:
+        raise ConfigError(str(path), [Problem("", "is not UTF-8 text")]) from error

@@ -17,7 +17,7 @@ from zoneinfo import ZoneInfo, ZoneInfoNotFoundError, available_timezones
 import msgspec
 
 from zones.models import Activity
-from zones.office.errors import ConfigError, Problem
+from zones.office.errors import ConfigError, Problem, read_input_text
 from zones.office.spec import OfficeSpec, PolicySpec, ThresholdSpec, ZoneSpec
 
 SpecT = TypeVar("SpecT", bound=msgspec.Struct)
@@ -41,17 +41,11 @@ _PATTERN_HINTS = {
 
 def read_toml(path: Path) -> dict[str, Any]:
     """Parse a TOML file; syntax errors name the file, line and column."""
-    source = str(path)
+    text = read_input_text(path)
     try:
-        raw = path.read_bytes()
-    except OSError as error:
-        raise ConfigError(source, [Problem("", f"cannot be read: {error.strerror or error}")]) from error
-    try:
-        return tomllib.loads(raw.decode("utf-8"))
-    except UnicodeDecodeError as error:
-        raise ConfigError(source, [Problem("", "is not UTF-8 text")]) from error
+        return tomllib.loads(text)
     except tomllib.TOMLDecodeError as error:
-        raise ConfigError(source, [Problem("", f"is not valid TOML: {error}")]) from error
+        raise ConfigError(str(path), [Problem("", f"is not valid TOML: {error}")]) from error
 
 
 def decode(document: dict[str, Any], spec_type: type[SpecT], source: str) -> SpecT:

@@ -23,7 +23,7 @@ from sqlalchemy.orm import selectinload
 
 from zones.db.rows import assign_changed
 from zones.models import Absence, Employee, Role, Site, Team, TeamKind
-from zones.office.errors import ConfigError, Problem
+from zones.office.errors import ConfigError, Problem, read_input_text
 from zones.weekdays import Weekday
 
 REQUIRED_COLUMNS = ("email", "name")
@@ -99,14 +99,7 @@ class StaffReport:
 
 def read_staff_csv(path: Path, known_sites: Iterable[str]) -> StaffReport:
     """Parse and check every row of a staff CSV; header problems raise `ConfigError`."""
-    source = str(path)
-    try:
-        text = path.read_text(encoding="utf-8-sig")
-    except OSError as error:
-        raise ConfigError(source, [Problem("", f"cannot be read: {error.strerror or error}")]) from error
-    except UnicodeDecodeError as error:
-        raise ConfigError(source, [Problem("", "is not UTF-8 text")]) from error
-    return parse_staff_csv(text, source, known_sites)
+    return parse_staff_csv(read_input_text(path, "utf-8-sig"), str(path), known_sites)
 
 
 def parse_staff_csv(text: str, source: str, known_sites: Iterable[str]) -> StaffReport:

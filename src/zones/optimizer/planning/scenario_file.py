@@ -9,7 +9,7 @@ from pathlib import Path
 
 import msgspec
 
-from zones.office.errors import ConfigError, Problem
+from zones.office.errors import ConfigError, Problem, read_input_file
 from zones.optimizer.planning.scenario import Scenario
 
 _PATH_IN_ERROR = re.compile(r"^(?P<message>.*?)(?: - at `\$(?P<path>[^`]*)`)?$", re.DOTALL)
@@ -26,10 +26,7 @@ def read_scenario(path: Path) -> Scenario:
     Raises `ConfigError` whose lines read like `plan.json: employees[3].share Expected ... <= 1`.
     """
     source = str(path)
-    try:
-        raw = path.read_bytes()
-    except OSError as error:
-        raise ConfigError(source, [Problem("", f"cannot be read: {error.strerror or error}")]) from error
+    raw = read_input_file(path)
     try:
         scenario = msgspec.json.decode(raw, type=Scenario)
     except msgspec.ValidationError as error:
