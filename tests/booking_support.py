@@ -14,6 +14,7 @@ from helpers import load_demo
 from zones.auth import Principal
 from zones.auth.tokens import issue_token
 from zones.bookings.context import BookingContext
+from zones.calendar.events import CalendarConfig
 from zones.db import Database
 from zones.models import Desk, Employee, Role, Room, Site, Team, Zone, team_membership
 
@@ -52,9 +53,11 @@ class World:
     desks: dict[str, Desk] = field(default_factory=dict)
     zones: dict[str, Zone] = field(default_factory=dict)
     rooms: dict[str, Room] = field(default_factory=dict)
+    calendar: CalendarConfig = field(default_factory=CalendarConfig)
+    """Organizer and links of the invites the world's bookings write (Zones' defaults)."""
 
     def context(self, session: Any, who: str) -> BookingContext:
-        return BookingContext(session, self.people[who], clock=self.clock)
+        return BookingContext(session, self.people[who], clock=self.clock, calendar=self.calendar)
 
     def desk(self, code: str) -> UUID:
         return self.desks[code].id

@@ -345,3 +345,41 @@ async def test_a_failed_commit_never_answers_success_and_stores_nothing(
     assert listed["items"] == []
     retried = await api.call("ann", "POST", "/bookings", json={"desk_id": str(desk), "day": str(weekday(1))})
     assert retried.status_code == 201, "the failed attempt left nothing behind that blocks a new booking"
+
+
+@pytest.mark.parametrize(
+    ("starts", "ends", "status"),
+    [
+        ("06:00", "07:00", 422),
+        ("07:30", "08:30", 422),
+        ("16:30", "17:30", 422),
+        ("08:00", "09:00", 201),
+        ("16:00", "17:00", 201),
+    ],
+)
+async def test_room_bookings_keep_to_the_sites_opening_hours(
+    api: Api, starts: str, ends: str, status: int
+) -> None:
+    day = weekday(1)
+    response = await api.call(
+        "ann",
+        "POST",
+        "/room-bookings",
+        json={
+            "room_id": str(api.world.rooms["W-HAVNEN"].id),
+            "title": "Early start",
+            "starts_at": f"{day}T{starts}:00",
+            "ends_at": f"{day}T{ends}:00",
+        },
+    )
+    assert response.status_code == status, response.text
+    if status == 422:
+        problem = response.json()
+        assert (problem["type"], problem["rule"]) == (
+            "/problems/outside-opening-hours",
+            "outside-opening-hours",
+        )
+        assert (problem["opens"], problem["closes"]) == ("08:00", "17:00")
+        assert "08:00–17:00 (Europe/Copenhagen)" in problem["detail"]
+        listed = await api.call("ann", "GET", "/room-bookings", params={"scope": "all"})
+        assert listed.json()["items"] == []

@@ -57,7 +57,7 @@ async def _race(world: World, attempts: list[tuple[Principal, Any]]) -> list[Any
         await barrier.wait()
         try:
             async with world.db.write_session() as session:
-                return await action(BookingContext(session, actor, clock=world.clock))
+                return await action(BookingContext(session, actor, world.clock, world.calendar))
         except ZonesError as error:
             return error
 

@@ -203,10 +203,10 @@ async def test_no_shows_are_released_once_and_checked_in_people_keep_their_desk(
     await as_(world, "bob", lambda ctx: DeskBookings(ctx).check_in(present.id))
     world.clock.set_local(weekday(1), 9, 0)
     async with world.db.write_session() as session:
-        released = await release_no_shows(session, world.clock())
+        released = await release_no_shows(session, world.clock(), world.calendar)
     assert [b.id for b in released] == [no_show.id]
     async with world.db.write_session() as session:
-        assert await release_no_shows(session, world.clock()) == []
+        assert await release_no_shows(session, world.clock(), world.calendar) == []
         stored = await session.get_one(Booking, no_show.id)
         slots = await session.scalar(
             select(func.count()).select_from(DeskSlot).where(DeskSlot.booking_id == no_show.id)

@@ -15,7 +15,6 @@ from sqlalchemy import text
 
 from booking_support import START, build_world, weekday
 from conftest import clear_tables
-from zones.bookings.context import BookingContext
 from zones.bookings.desks import DeskBookings, release_no_shows
 from zones.db import create_database
 from zones.errors import ZonesError
@@ -50,9 +49,7 @@ def test_bookings_never_overlap_whatever_happens(migrated_url: str) -> None:
             def _do(self, who: str, action):  # type: ignore[no-untyped-def]
                 async def run():  # type: ignore[no-untyped-def]
                     async with database.write_session() as session:
-                        return await action(
-                            DeskBookings(BookingContext(session, world.people[who], world.clock))
-                        )
+                        return await action(DeskBookings(world.context(session, who)))
 
                 try:
                     return runner.run(run())
@@ -97,7 +94,7 @@ def test_bookings_never_overlap_whatever_happens(migrated_url: str) -> None:
 
                 async def release() -> None:
                     async with database.write_session() as session:
-                        await release_no_shows(session, world.clock())
+                        await release_no_shows(session, world.clock(), world.calendar)
 
                 runner.run(release())
 

@@ -3,14 +3,8 @@
 from __future__ import annotations
 
 import mailbox
-import socket
-import subprocess
-import sys
-import time
-from collections.abc import AsyncIterator, Iterator
+from collections.abc import AsyncIterator
 from datetime import timedelta
-from email.message import Message
-from pathlib import Path
 
 import pytest
 from httpx import AsyncClient
@@ -19,6 +13,7 @@ from sqlalchemy import select
 
 from booking_support import World, as_, build_world, weekday
 from calendar_support import parse_both
+from smtp_support import calendar_part, free_port, smtp_server_fixture
 from zones.bookings.desks import DeskBookings
 from zones.calendar.sender import MAX_ATTEMPTS, deliver_due
 from zones.db import Database
@@ -26,56 +21,12 @@ from zones.models import OutboxMessage, OutboxStatus, Period
 from zones.server.app import create_app
 from zones.settings import MailSettings, Settings
 
-
-def _free_port() -> int:
-    with socket.socket() as sock:
-        sock.bind(("127.0.0.1", 0))
-        return int(sock.getsockname()[1])
-
-
-@pytest.fixture
-def smtp_server(tmp_path: Path) -> Iterator[tuple[int, mailbox.Maildir]]:
-    """aiosmtpd in its own process, storing every message it accepts in a Maildir."""
-    maildir = mailbox.Maildir(tmp_path / "maildir", create=True)
-    port = _free_port()
-    process = subprocess.Popen(
-        [
-            sys.executable,
-            "-m",
-            "aiosmtpd",
-            "-n",
-            "-l",
-            f"127.0.0.1:{port}",
-            "-c",
-            "aiosmtpd.handlers.Mailbox",
-            str(tmp_path / "maildir"),
-        ],
-        stdout=subprocess.DEVNULL,
-        stderr=subprocess.DEVNULL,
-    )
-    deadline = time.monotonic() + 15
-    while True:
-        try:
-            socket.create_connection(("127.0.0.1", port), timeout=0.5).close()
-            break
-        except OSError:
-            if time.monotonic() > deadline or process.poll() is not None:
-                raise
-            time.sleep(0.1)
-    yield port, maildir
-    process.terminate()
-    process.wait(timeout=10)
+smtp = smtp_server_fixture()
 
 
 @pytest.fixture
 async def world(db: Database) -> World:
     return await build_world(db)
-
-
-def _calendar_part(message: Message) -> Message:
-    parts = [p for p in message.walk() if p.get_content_type() == "text/calendar"]
-    assert len(parts) == 1
-    return parts[0]
 
 
 async def test_invites_reach_a_real_smtp_server_once_with_matching_method(
@@ -91,13 +42,13 @@ async def test_invites_reach_a_real_smtp_server_once_with_matching_method(
     assert len(report.sent) == 2 and not report.retrying
     again = await deliver_due(world.db, mail, world.clock() + timedelta(hours=1))
     assert again.sent == [], "sent messages are not sent again"
-    received = sorted(maildir, key=lambda m: _calendar_part(m).get_param("method") != "REQUEST")
+    received = sorted(maildir, key=lambda m: calendar_part(m).get_param("method") != "REQUEST")
     assert len(received) == 2
     ann = world.people["ann"]
     for message, method in zip(received, ("REQUEST", "CANCEL"), strict=True):
         assert message["From"] == "Zones <bookings@zones.localhost>"
         assert ann.email in message["To"]
-        part = _calendar_part(message)
+        part = calendar_part(message)
         assert part.get_param("method") == method
         text = part.get_payload(decode=True).decode()
         cal, seen = parse_both(text)
@@ -114,7 +65,7 @@ async def test_invites_reach_a_real_smtp_server_once_with_matching_method(
 
 async def test_an_unreachable_server_means_retries_with_back_off_then_giving_up(world: World) -> None:
     await as_(world, "ann", lambda ctx: DeskBookings(ctx).book(world.desk("Q1-03"), weekday(1), Period.FULL))
-    mail = MailSettings(enabled=True, smtp_host="127.0.0.1", smtp_port=_free_port())  # nobody listens
+    mail = MailSettings(enabled=True, smtp_host="127.0.0.1", smtp_port=free_port())  # nobody listens
     now = world.clock()
     first = await deliver_due(world.db, mail, now)
     assert len(first.retrying) == 1

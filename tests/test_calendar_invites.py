@@ -14,6 +14,7 @@ from calendar_support import assert_wire_format, parse_both
 from helpers import minimal_office, write_office
 from zones.bookings.desks import DeskBookings, release_no_shows
 from zones.bookings.rooms import RoomBookings
+from zones.calendar.events import CalendarConfig
 from zones.db import Database
 from zones.errors import ZonesError
 from zones.models import OutboxMessage, Period, Site
@@ -109,7 +110,7 @@ async def test_a_released_no_show_gets_a_cancel(world: World) -> None:
     )
     world.clock.set_local(weekday(1), 9, 30)
     async with world.db.write_session() as session:
-        await release_no_shows(session, world.clock())
+        await release_no_shows(session, world.clock(), world.calendar)
     messages = await outbox(world)
     assert [(m.method, m.sequence, m.booking_id) for m in messages] == [
         ("REQUEST", 0, booking.id),
@@ -212,7 +213,9 @@ async def test_bookings_on_clock_change_days_land_at_local_eight(
     async with db.write_session() as session:
         kim = Principal.of((await session.scalars(select(Employee))).one())
         desk = (await session.scalars(select(Desk).where(Desk.code == "C-1"))).one()
-        await DeskBookings(BookingContext(session, kim, clock)).book(desk.id, day, Period.FULL)
+        await DeskBookings(BookingContext(session, kim, clock, CalendarConfig())).book(
+            desk.id, day, Period.FULL
+        )
     async with db.read_session() as session:
         message = (await session.scalars(select(OutboxMessage))).one()
         assert (await session.scalars(select(Site.timezone))).one() == timezone

@@ -65,7 +65,7 @@ def _zones(url: str, *args: str) -> tuple[int, str, str]:
 def test_office_load_show_and_staff_import(clean_url: str) -> None:
     code, out, _ = _zones(clean_url, "office", "load", str(demo_office_file()))
     assert code == 0
-    assert "site kff-cph updated" in out
+    assert "site kff-cph created" in out
     assert "desks: 99 (99 created, 0 updated, 0 removed)" in out
     code, out, _ = _zones(clean_url, "office", "load", str(demo_office_file()))
     assert "already up to date" in out
@@ -111,6 +111,7 @@ def test_staff_file_with_bad_rows_writes_nothing(clean_url: str, tmp_path: Path)
 
 
 def test_commands_refuse_a_database_without_schema(tmp_path: Path) -> None:
+    (tmp_path / "empty.db").touch()  # an empty file is an SQLite database without tables
     code, _, err = _zones(f"sqlite:///{tmp_path / 'empty.db'}", "office", "show")
     assert code == 1
     assert "the database is empty, Zones needs" in err
@@ -140,7 +141,8 @@ def _free_port() -> int:
 
 def test_demo_then_serve_on_the_embedded_default(tmp_path: Path) -> None:
     """The newcomer's path: `zones demo` fills the default SQLite database, `zones serve` answers."""
-    env = {k: v for k, v in os.environ.items() if k != "ZONES_DATABASE_URL"} | {
+    # A newcomer's shell: no ZONES_* settings but the data folder.
+    env = {k: v for k, v in os.environ.items() if not k.startswith("ZONES_")} | {
         "ZONES_DATA_DIR": str(tmp_path)
     }
     demo = subprocess.run(
@@ -169,7 +171,9 @@ def test_demo_then_serve_on_the_embedded_default(tmp_path: Path) -> None:
                 break
             except httpx.TransportError:
                 if time.monotonic() > deadline or server.poll() is not None:
-                    raise
+                    server.kill()
+                    output = server.communicate(timeout=10)[0]
+                    raise AssertionError(f"zones serve did not answer; it said:\n{output}") from None
                 time.sleep(0.2)
         assert health.status_code == 200
         assert health.json()["database"] == "sqlite"

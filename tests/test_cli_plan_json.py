@@ -31,6 +31,9 @@ def test_database_and_scenario_runs_write_plan_json_with_the_same_keys(tmp_path:
     from_file = json.loads((tmp_path / "file" / "plan.json").read_text())
     assert from_database.keys() == from_file.keys()
     assert from_database["seats"][0].keys() == from_file["seats"][0].keys()
-    assert from_file["days"] and from_file["flags"], "a scenario run carries the days and the flags"
+    for document in (from_database, from_file):
+        assert document["days"] and document["flags"], "every run carries the days and the flags"
+        assert "notes" in document and all(flag["source"] and "basis" in flag for flag in document["flags"])
+    assert from_file["days"] == json.loads(scenario.read_text())["days"]
     assert from_file["plan_id"] is None
     assert from_database["plan_id"] and "@" in from_database["seats"][0]["email"]

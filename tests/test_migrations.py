@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import asyncio
 
+import pytest
 from alembic.autogenerate import compare_metadata
 from alembic.runtime.migration import MigrationContext
 from sqlalchemy import inspect
@@ -121,3 +122,77 @@ def test_upgrading_a_policy_from_before_planning_weights_gives_the_planners_defa
     upgrade(empty_url)
     assert asyncio.run(_policy_weights(empty_url)) == [{}], "an empty object: the planner's defaults"
     assert len(asyncio.run(_staff(empty_url))) == 140
+
+
+async def _book_desk_and_room(url: str) -> tuple[object, object]:
+    """The demo with one desk booking and one room booking, as a database of the previous release had."""
+    from datetime import datetime
+
+    from booking_support import as_, build_world, weekday
+    from zones.bookings.desks import DeskBookings
+    from zones.bookings.rooms import RoomBookings
+    from zones.models import Period
+
+    database = create_database(url)
+    world = await build_world(database)
+    desk_id, room_id = world.desk("Q1-03"), world.rooms["W-HAVNEN"].id
+    start, end = datetime(2026, 12, 1, 9), datetime(2026, 12, 1, 11)
+    desk = await as_(world, "ann", lambda ctx: DeskBookings(ctx).book(desk_id, weekday(1), Period.FULL))
+    room = await as_(world, "ann", lambda ctx: RoomBookings(ctx).book(room_id, "Budget", start, end, []))
+    await database.dispose()
+    return desk.id, room.id
+
+
+async def _uids_and_an_overlapping_room_booking(url: str) -> dict[object, str]:
+    """Every booking's UID; and the room of the room booking must still refuse an overlapping one."""
+    from sqlalchemy import select
+
+    from helpers import refused_by_the_database
+    from zones.models import Booking, RoomBooking
+
+    database = create_database(url)
+    async with database.read_session() as session:
+        uids: dict[object, str] = {
+            booking_id: uid for booking_id, uid in await session.execute(select(Booking.id, Booking.uid))
+        }
+        room_booking = (await session.scalars(select(RoomBooking))).one()
+        uids[room_booking.id] = room_booking.uid
+    with refused_by_the_database():
+        async with database.write_session() as session:
+            session.add(
+                RoomBooking(
+                    site_id=room_booking.site_id,
+                    room_id=room_booking.room_id,
+                    organiser_id=room_booking.organiser_id,
+                    title="Overlapping",
+                    starts_at=room_booking.starts_at,
+                    ends_at=room_booking.ends_at,
+                )
+            )
+    await database.dispose()
+    return uids
+
+
+@pytest.mark.parametrize(
+    ("public_url", "domain"), [("https://Zones.Example.dk/", "zones.example.dk"), (None, "127.0.0.1")]
+)
+def test_upgrading_bookings_from_before_stored_uids_keeps_the_uids_their_invites_were_sent_with(
+    empty_url: str, backend: str, monkeypatch: pytest.MonkeyPatch, public_url: str | None, domain: str
+) -> None:
+    upgrade(empty_url)
+    desk_id, room_id = asyncio.run(_book_desk_and_room(empty_url))
+    downgrade(empty_url, "0005")
+    monkeypatch.delenv("ZONES_HOST", raising=False)
+    if public_url is None:
+        monkeypatch.delenv("ZONES_PUBLIC_URL", raising=False)
+    else:
+        monkeypatch.setenv("ZONES_PUBLIC_URL", public_url)
+    upgrade(empty_url)
+    uids = asyncio.run(_uids_and_an_overlapping_room_booking(empty_url))
+    assert uids == {desk_id: f"desk-booking-{desk_id}@{domain}", room_id: f"room-booking-{room_id}@{domain}"}
+    _, differences, revision = _inspect(empty_url)
+    assert revision == head_revision()
+    assert _real(differences, backend) == [], "NOT NULL and unique, as the models say"
+    downgrade(empty_url, "0005")
+    upgrade(empty_url)
+    assert asyncio.run(_uids_and_an_overlapping_room_booking(empty_url)) == uids, "down and up again"

@@ -214,6 +214,50 @@ BROKEN: dict[str, tuple[Mutation, str]] = {
     ),
     "floor list as table": (_set("floors", {"name": "x"}), "floors must be a list, not a table"),
     "no floors": (_set("floors", []), "floors must describe at least one floor"),
+    "escape in the site name": (
+        _set("site.name", "HQ \x1b[31mred"),
+        "site.name must be one line of text without control characters",
+    ),
+    "nul in a zone name": (
+        _set("floors.0.zones.0.name", "Quiet\x00"),
+        "floors[0].zones[0].name must be one line of text without control characters",
+    ),
+    "line break in a room name": (
+        _set("floors.0.zones.2.rooms.0.name", "Big\r\nroom"),
+        "floors[0].zones[2].rooms[0].name must be one line of text without control characters",
+    ),
+    "bell in a team name": (
+        _set("teams.0.name", "Alpha\x07"),
+        "teams[0].name must be one line of text without control characters",
+    ),
+    "tab in a neighbourhood name": (
+        _set("neighbourhoods.0.name", "North\tside"),
+        "neighbourhoods[0].name must be one line of text without control characters",
+    ),
+    "floor name on two lines": (
+        _set("floors.0.name", "Ground\nfloor"),
+        "floors[0].name must be one line of text without control characters",
+    ),
+    "trailing line feed in a key": (
+        _set("site.key", "hq\n"),
+        "site.key must be a short name of letters, digits, '.', '_' or '-'",
+    ),
+    "trailing line feed in a desk code": (
+        _set("floors.0.zones.0.desks.0.code", "Q-1\n"),
+        "floors[0].zones[0].desks[0].code must be a short name",
+    ),
+    "trailing line feed in a country": (
+        _set("site.country", "DK\n"),
+        "site.country must be a two-letter ISO 3166 country code",
+    ),
+    "trailing line feed in an opening time": (
+        _set("site.opens", "08:00\n"),
+        'site.opens must be a time of day such as "08:30"',
+    ),
+    "trailing line feed in a desk attribute": (
+        _set("floors.0.zones.0.desks.0.attributes", ["dual-screen\n"]),
+        "floors[0].zones[0].desks[0].attributes[0] must be lower-case letters",
+    ),
 }
 
 
@@ -233,6 +277,38 @@ def test_broken_office_file_names_file_and_key(case: str, tmp_path: Path) -> Non
 def test_minimal_office_is_valid(tmp_path: Path) -> None:
     office = load_office_file(write_office(tmp_path / "office.toml", minimal_office()))
     assert office.site.key == "hq"
+
+
+def test_names_take_danish_letters_emoji_and_spaces(tmp_path: Path) -> None:
+    document = minimal_office()
+    document["site"]["name"] = "Rådhuset på Østerbro 🏛"
+    document["teams"][0]["name"] = "Økonomi & Æblegruppen"
+    document["floors"][0]["zones"][2]["rooms"][0]["name"] = "Mødelokale Ærø"
+    office = load_office_file(write_office(tmp_path / "office.toml", document))
+    assert office.site.name == "Rådhuset på Østerbro 🏛"
+    assert office.teams[0].name == "Økonomi & Æblegruppen"
+    assert office.floors[0].zones[2].rooms[0].name == "Mødelokale Ærø"
+
+
+def test_a_threshold_note_may_span_lines_but_holds_no_other_control_characters(tmp_path: Path) -> None:
+    threshold = {
+        "metric": "air_m3_per_person",
+        "direction": "min",
+        "warning": 12.0,
+        "unit": "m³",
+        "source": "Arbejdstilsynet",
+        "note": "First line.\nSecond line.\n",
+    }
+    document = {**minimal_office(), "policy": {"thresholds": [threshold]}}
+    office = load_office_file(write_office(tmp_path / "office.toml", document))
+    assert office.policy.thresholds[0].note.count("\n") == 2
+    threshold["note"] = "Rings\x07"
+    with pytest.raises(ConfigError) as caught:
+        load_office_file(write_office(tmp_path / "office.toml", document))
+    assert caught.value.lines == [
+        f"{tmp_path / 'office.toml'}: policy.thresholds[0].note must be text without control characters"
+        " other than line feeds and tabs"
+    ]
 
 
 def test_toml_syntax_error_names_line_and_column(tmp_path: Path) -> None:

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import asyncio
 import re
+import time
 from collections.abc import AsyncIterator
 from datetime import date
 from pathlib import Path
@@ -92,6 +93,20 @@ async def test_a_run_stores_a_feasible_plan_with_kpis_and_sourced_flags(world: W
     assert 0 < bound["with_team_days"] <= bound["without_team_days"] <= 1
     assert row.flags and all(flag["source"] for flag in row.flags)
     assert row.progress.get("stage")
+
+
+async def test_the_time_limit_bounds_the_whole_run_from_reading_the_site_to_storing_the_plan(
+    world: World,
+) -> None:
+    # `zones plan --time-limit` and the API's `time_limit_s` both run `run_plan`: reading the
+    # site, the baseline, the planner, the analysis and storing the seats all come out of it.
+    request = PlanRequest(world.site.id, MONDAY, 2, time_limit_s=2, seed=1)
+    plan_id = await create_plan_row(world.db, request)
+    started = time.perf_counter()
+    outcome = await run_plan(world.db, plan_id, request)
+    elapsed = time.perf_counter() - started
+    assert elapsed <= 2 + 3, elapsed
+    assert outcome.wall_time <= elapsed and outcome.plan.seats
 
 
 @pytest.fixture

@@ -134,3 +134,39 @@ def test_header_problems_name_the_column(header: str, message: str) -> None:
 def test_a_row_with_too_many_fields_is_rejected() -> None:
     report = parse_staff_csv("email,name\nann@example.dk,Ann,extra\n", "staff.csv", [])
     assert [(row.line, row.reason) for row in report.rejected] == [(2, "has more fields than the header")]
+
+
+CONTROL_ROWS = (
+    "email,name,team\n"
+    "ann@example.dk,Ann\x00Holm,Finance\n"
+    "bob@example.dk,Bob \x1b[31mHolm,Finance\n"
+    'cy@example.dk,"Cy\r\nHolm",Finance\n'
+    "di@example.dk,Di Holm,Fin\x07ance\n"
+    "ed@example.dk,Ed\x85Holm,Finance\n"
+    "eve@example.dk,Eve\x9bHolm,Finance\n"
+    "fay@example.dk,Fay \x7fHolm,Finance\n"
+    "gus@example.dk,Søren Ærø-Ødegård 🎉,Økonomi;Budget 2028\n"
+)
+
+
+def test_names_and_teams_with_control_characters_are_rejected_with_their_line() -> None:
+    report = parse_staff_csv(CONTROL_ROWS, "staff.csv", [])
+    reasons = {row.line: row.reason for row in report.rejected}
+    rule = "must be one line of text without control characters"
+    assert reasons == {
+        2: f"name {rule} (found U+0000)",
+        3: f"name {rule} (found U+001B)",
+        5: f"name {rule} (found U+000D)",
+        6: f"team {rule} (found U+0007)",
+        7: f"name {rule} (found U+0085)",
+        8: f"name {rule} (found U+009B)",
+        9: f"name {rule} (found U+007F)",
+    }
+    [accepted] = report.accepted
+    assert (accepted.name, accepted.teams) == ("Søren Ærø-Ødegård 🎉", ("Økonomi", "Budget 2028"))
+
+
+async def test_a_file_with_control_characters_stores_nothing(db: Database, tmp_path: Path) -> None:
+    report = await import_csv(db, _write(tmp_path, CONTROL_ROWS))
+    assert not report.written
+    assert await _employees(db) == {}

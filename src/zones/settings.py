@@ -3,14 +3,22 @@
 from __future__ import annotations
 
 import os
+import re
 from collections.abc import Mapping
 from dataclasses import dataclass, field
 from pathlib import Path
 
 from platformdirs import user_data_path
+from sqlalchemy import make_url
+from sqlalchemy.exc import ArgumentError
 
 DEFAULT_HOST = "127.0.0.1"
 DEFAULT_PORT = 8000
+SUPPORTED_DATABASES = ("postgresql", "sqlite")
+"""The URL schemes Zones runs on (`postgres://` is taken for `postgresql://`)."""
+SERVER_HEAD_LIMIT = 1024 * 1024
+"""The most of a request head (request line and headers) the HTTP server itself reads; above the
+app's own limits, so the app can answer 414 or 431 with a problem detail up to this size."""
 
 
 def default_data_dir() -> Path:
@@ -27,6 +35,35 @@ def normalise_database_url(url: str) -> str:
     ):
         if url.startswith(prefix):
             return driver + url[len(prefix) :]
+    return url
+
+
+class UnsupportedDatabase(ValueError):
+    """A database URL Zones cannot use; the message names it (without its password)."""
+
+
+def hide_password(url: str) -> str:
+    """The URL with any password replaced by `***`, also when it is not a valid URL."""
+    try:
+        return make_url(url).render_as_string(hide_password=True)
+    except ArgumentError:
+        return re.sub(r"(://[^:/@]*):[^@/]*@", r"\1:***@", url)
+
+
+def check_database_url(url: str) -> str:
+    """The URL with its async driver, or `UnsupportedDatabase` saying which schemes work."""
+    url = normalise_database_url(url)
+    supported = " or ".join(f"{scheme}://…" for scheme in SUPPORTED_DATABASES)
+    try:
+        backend = make_url(url).get_backend_name()
+    except ArgumentError:
+        raise UnsupportedDatabase(
+            f"database URL {hide_password(url)!r} is not a URL; use {supported}"
+        ) from None
+    if backend not in SUPPORTED_DATABASES:
+        raise UnsupportedDatabase(
+            f"database URL {hide_password(url)!r} is not supported: Zones runs on {supported}"
+        )
     return url
 
 
@@ -70,6 +107,10 @@ class Settings:
     mail: MailSettings = field(default_factory=lambda: MailSettings())
     db_pool_size: int = 20
     """PostgreSQL connections kept per server process (plus as many again in overflow)."""
+    max_url_bytes: int = 8192
+    """Longest request target (path and query) the API reads; longer ones answer 414."""
+    max_header_bytes: int = 16384
+    """Most bytes of request headers the API reads; more answer 431."""
 
     def __post_init__(self) -> None:
         if not self.public_url:
@@ -94,6 +135,8 @@ class Settings:
             bench_endpoints=_flag(env, "ZONES_BENCH_ENDPOINTS"),
             public_url=env.get("ZONES_PUBLIC_URL", ""),
             db_pool_size=int(env.get("ZONES_DB_POOL_SIZE", 20)),
+            max_url_bytes=int(env.get("ZONES_MAX_URL_BYTES", Settings.max_url_bytes)),
+            max_header_bytes=int(env.get("ZONES_MAX_HEADER_BYTES", Settings.max_header_bytes)),
             mail=MailSettings(
                 enabled=_flag(env, "ZONES_MAIL_ENABLED"),
                 organizer=env.get("ZONES_MAIL_FROM", MailSettings.organizer),
@@ -106,6 +149,11 @@ class Settings:
                 interval_s=float(env.get("ZONES_MAIL_INTERVAL", MailSettings.interval_s)),
             ),
         )
+
+    @property
+    def server_head_limit(self) -> int:
+        """What the HTTP server itself reads of a request head: enough for the app to refuse it."""
+        return max(SERVER_HEAD_LIMIT, 2 * (self.max_url_bytes + self.max_header_bytes))
 
     @property
     def is_sqlite(self) -> bool:

@@ -11,10 +11,12 @@ from sqlalchemy.ext.asyncio import AsyncSession
 
 from zones.auth.principal import Principal
 from zones.clock import Clock, utc_now
-from zones.errors import NotFound
+from zones.errors import InvalidInput, NotFound
 from zones.models import ApiToken, Employee
 
 TOKEN_PREFIX = "zt_"
+MAX_TOKEN_NAME = 100
+"""The longest name a token may be given (what it is for)."""
 
 
 def hash_token(token: str) -> str:
@@ -35,7 +37,18 @@ async def issue_token(
     *,
     clock: Clock = utc_now,
 ) -> tuple[str, ApiToken]:
-    """Create a token for the employee with `email`: show it once, only its hash is stored."""
+    """Create a token for the employee with `email`: show it once, only its hash is stored.
+
+    With `expires_in` the token works until exactly that long after now, and never after.
+    """
+    if expires_in is not None and expires_in <= timedelta(0):
+        raise InvalidInput(
+            "invalid-expiry",
+            "Invalid expiry",
+            "A token must stay valid for some time; give a positive number of days",
+            message_id="token.expiry-not-positive",
+            params={"expires_in_seconds": expires_in.total_seconds()},
+        )
     employee = await session.scalar(select(Employee).where(func.lower(Employee.email) == email.lower()))
     if employee is None:
         raise _no_employee(email)
@@ -44,7 +57,7 @@ async def issue_token(
             f"{email} is not an active employee", message_id="employee.inactive", params={"email": email}
         )
     token = new_token()
-    expires_at = clock() + expires_in if expires_in else None
+    expires_at = clock() + expires_in if expires_in is not None else None
     row = ApiToken(
         employee_id=employee.id,
         name=name,

@@ -2,8 +2,7 @@
 
 from __future__ import annotations
 
-from collections.abc import Callable
-from dataclasses import dataclass, field
+from dataclasses import dataclass
 from datetime import datetime
 from typing import Any, Literal
 
@@ -12,7 +11,7 @@ from sqlalchemy.ext.asyncio import AsyncSession
 
 from zones.auth import Principal
 from zones.calendar.events import CalendarConfig
-from zones.clock import utc_now
+from zones.clock import Clock
 
 
 @dataclass
@@ -21,9 +20,9 @@ class BookingContext:
 
     session: AsyncSession
     actor: Principal
-    clock: Callable[[], datetime] = field(default=utc_now)
-    calendar: CalendarConfig = field(default_factory=CalendarConfig)
-    """Organizer and links for the invites each change writes to the outbox."""
+    clock: Clock
+    calendar: CalendarConfig
+    """Organizer and links for the invites each change writes to the outbox (from the settings)."""
 
     def now(self) -> datetime:
         return self.clock()

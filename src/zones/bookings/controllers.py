@@ -38,6 +38,7 @@ from zones.bookings.schemas import (
     WhosInRead,
 )
 from zones.models import Activity, Period
+from zones.office.schemas import AttributeFilter
 from zones.server.problems import problem_responses
 
 WRITE_ERRORS = problem_responses(400, 401, 403, 404, 409, 422)
@@ -237,7 +238,7 @@ class PresenceController(Controller):
         floor_id: Annotated[UUID | None, QueryParameter()] = None,
         zone_id: Annotated[UUID | None, QueryParameter()] = None,
         activity: Annotated[Activity | None, QueryParameter()] = None,
-        attribute: Annotated[str | None, QueryParameter(max_length=40)] = None,
+        attribute: AttributeFilter = None,
     ) -> AvailabilityRead:
         return await presence.availability(
             session,

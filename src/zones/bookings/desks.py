@@ -477,9 +477,7 @@ async def nearest_free_desks(
     ]
 
 
-async def release_no_shows(
-    session: AsyncSession, now: datetime, calendar: CalendarConfig | None = None
-) -> list[Booking]:
+async def release_no_shows(session: AsyncSession, now: datetime, calendar: CalendarConfig) -> list[Booking]:
     """Release every booking not checked in by its deadline; running it again releases nothing more.
 
     Each released booking queues a CANCEL, so the person's calendar stops showing a desk they lost.
@@ -498,9 +496,7 @@ async def release_no_shows(
         end_booking(booking, BookingStatus.RELEASED, now)
     await session.flush()
     for booking in due:
-        await announce_desk_booking(
-            session, booking, calendar or CalendarConfig(), now, "Released (no check-in)"
-        )
+        await announce_desk_booking(session, booking, calendar, now, "Released (no check-in)")
     return due
 
 

@@ -14,14 +14,14 @@ from zones.periodic import PeriodicTask
 logger = logging.getLogger("zones.release")
 
 
-async def release_once(database: Database, now: datetime, calendar: CalendarConfig | None = None) -> int:
+async def release_once(database: Database, now: datetime, calendar: CalendarConfig) -> int:
     """Release every overdue booking in one write transaction; returns how many."""
     async with database.write_session() as session:
         return len(await release_no_shows(session, now, calendar))
 
 
 def release_task(
-    database: Database, clock: Callable[[], datetime], interval: float, calendar: CalendarConfig | None = None
+    database: Database, clock: Callable[[], datetime], interval: float, calendar: CalendarConfig
 ) -> PeriodicTask:
     """Release no-shows every `interval` seconds inside the server process."""
 

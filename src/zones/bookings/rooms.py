@@ -14,7 +14,7 @@ from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import selectinload
 
 from zones.bookings.context import BookingContext, Scope, count
-from zones.bookings.rules import check_horizon, check_working_day
+from zones.bookings.rules import check_horizon, check_opening_hours, check_working_day
 from zones.bookings.schemas import RoomBookingRead
 from zones.bookings.times import site_zone, to_utc
 from zones.calendar.outbox import announce_room_booking
@@ -224,6 +224,7 @@ class RoomBookings:
                 message_id="room-booking.crosses-midnight",
             )
         check_working_day(site, day)
+        check_opening_hours(site, start, end)
         check_horizon(site, policy, day, self.context.now())
         return start, end
 

@@ -9,7 +9,7 @@ from uuid import UUID
 from sqlalchemy import func, select
 from sqlalchemy.ext.asyncio import AsyncSession
 
-from zones.bookings.times import iso_week_days, local_today
+from zones.bookings.times import iso_week_days, local_today, site_zone
 from zones.errors import RuleRefused
 from zones.models import ACTIVE_STATUSES, Booking, Desk, DeskSlot, Employee, Half, Period, Policy, Site, Zone
 from zones.weekdays import Weekday
@@ -37,6 +37,30 @@ def check_working_day(site: Site, day: date) -> None:
             f"{day:%A %Y-%m-%d} is not a working day at {site.name}",
             params={"day": day.isoformat(), "site": site.name},
             working_days=[Weekday.from_iso(d).value for d in site.working_days],
+        )
+
+
+def check_opening_hours(site: Site, starts_at: datetime, ends_at: datetime) -> None:
+    """Room bookings only while the site is open (its opening hours are local times)."""
+    zone = site_zone(site)
+    start, end = starts_at.astimezone(zone), ends_at.astimezone(zone)
+    if start.time() < site.opens_at or end.date() != start.date() or end.time() > site.closes_at:
+        opens, closes = f"{site.opens_at:%H:%M}", f"{site.closes_at:%H:%M}"
+        raise RuleRefused(
+            "outside-opening-hours",
+            "Outside opening hours",
+            f"{site.name} is open {opens}–{closes} ({site.timezone}); {start:%H:%M}–{end:%H:%M} is not"
+            " within those hours",
+            params={
+                "site": site.name,
+                "opens": opens,
+                "closes": closes,
+                "timezone": site.timezone,
+                "starts": start.isoformat(),
+                "ends": end.isoformat(),
+            },
+            opens=opens,
+            closes=closes,
         )
 
 

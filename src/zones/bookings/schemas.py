@@ -9,10 +9,11 @@ from uuid import UUID
 import msgspec
 
 from zones.models import Booking, BookingStatus, Period, RoomBooking, RoomBookingStatus
+from zones.text import SingleLine
 from zones.weekdays import Weekday
 
-Email = str
-"""An e-mail address; checked (and refused with 422) by the booking rules, not by the schema."""
+Email = Annotated[SingleLine, msgspec.Meta(min_length=1, max_length=320)]
+"""An e-mail address: one line of text here; its form is checked (422) by the booking rules."""
 
 
 class BookingCreate(msgspec.Struct, forbid_unknown_fields=True):
@@ -117,7 +118,7 @@ class RoomBookingCreate(msgspec.Struct, forbid_unknown_fields=True):
     """Book a workshop room; times without an offset are read in the site's time zone."""
 
     room_id: UUID
-    title: Annotated[str, msgspec.Meta(min_length=1, max_length=200)]
+    title: Annotated[SingleLine, msgspec.Meta(min_length=1, max_length=200)]
     starts_at: datetime
     ends_at: datetime
     attendees: Annotated[list[Email], msgspec.Meta(max_length=500)] = []

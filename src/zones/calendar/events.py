@@ -13,7 +13,6 @@ from __future__ import annotations
 from dataclasses import dataclass, field
 from datetime import datetime, timedelta
 from urllib.parse import urlparse
-from uuid import UUID
 from zoneinfo import ZoneInfo
 
 from icalendar import Calendar, Event, vCalAddress, vDuration
@@ -91,14 +90,14 @@ class EventFacts:
     categories: list[str] = field(default_factory=list)
 
 
-def booking_uid(booking_id: UUID, config: CalendarConfig) -> str:
-    """A desk booking's UID: stable for its whole life, so updates and cancels replace it."""
-    return f"desk-booking-{booking_id}@{config.uid_domain}"
+def announced_uid(stored_uid: str, config: CalendarConfig) -> str:
+    """The UID a booking keeps for life, given the one stored with it.
 
-
-def room_booking_uid(booking_id: UUID, config: CalendarConfig) -> str:
-    """A room booking's UID."""
-    return f"room-booking-{booking_id}@{config.uid_domain}"
+    A booking is stored as `desk-booking-<id>` (or `room-booking-<id>`); its first announcement
+    adds the domain of the public URL of that moment. A UID that has its domain keeps it, so
+    changing ZONES_PUBLIC_URL later never gives a booking a second UID its CANCEL would miss.
+    """
+    return stored_uid if "@" in stored_uid else f"{stored_uid}@{config.uid_domain}"
 
 
 def desk_booking_facts(
@@ -107,7 +106,7 @@ def desk_booking_facts(
     """The event for a desk booking."""
     label = ACTIVITY_LABELS[place.activity]
     return EventFacts(
-        uid=booking_uid(booking.id, config),
+        uid=booking.uid,
         sequence=booking.sequence,
         summary=f"{place.spot} · {label}",
         location=place.location,
@@ -129,7 +128,7 @@ def room_booking_facts(
 ) -> EventFacts:
     """The event for a workshop room booking."""
     return EventFacts(
-        uid=room_booking_uid(booking.id, config),
+        uid=booking.uid,
         sequence=booking.sequence,
         summary=f"{booking.title} · {place.spot}",
         location=place.location,

@@ -18,12 +18,14 @@ from zones.calendar.events import (
     EventFacts,
     Person,
     Place,
+    announced_uid,
     calendar,
     desk_booking_facts,
     event,
     room_booking_facts,
     to_text,
 )
+from zones.calendar.mail import header_text
 from zones.models import (
     Booking,
     Desk,
@@ -37,6 +39,7 @@ from zones.models import (
     Site,
     Zone,
 )
+from zones.models.outbox import RECIPIENT_NAME_LENGTH, SUBJECT_LENGTH
 from zones.settings import Settings
 
 REQUEST, CANCEL = "REQUEST", "CANCEL"
@@ -141,7 +144,7 @@ def _queue(
 ) -> None:
     shown = EventFacts(**{**facts.__dict__, "attendees": [recipient]}) if only_attendee else facts
     cal = calendar(method, [event(shown, config, cancelled=method == CANCEL)], {facts.timezone})
-    subject = f"{verb}: {facts.summary}, {_when(facts).split(',')[0]}"
+    subject = header_text(f"{verb}: {facts.summary}, {_when(facts).split(',')[0]}", SUBJECT_LENGTH)
     lines = [f"{verb}: {facts.summary}", f"When: {_when(facts)}", f"Where: {facts.location}"]
     if method == REQUEST and booking_id is not None:
         lines.append("Check in at the desk when you arrive, or it is released for others.")
@@ -150,7 +153,7 @@ def _queue(
     session.add(
         OutboxMessage(
             recipient=recipient.email,
-            recipient_name=recipient.name,
+            recipient_name=header_text(recipient.name, RECIPIENT_NAME_LENGTH),
             subject=subject,
             method=method,
             uid=facts.uid,
@@ -166,10 +169,18 @@ def _queue(
     )
 
 
+def settle_uid(booking: Booking | RoomBooking, config: CalendarConfig) -> None:
+    """Give a booking its lifelong UID at its first announcement; later ones leave it as it is."""
+    uid = announced_uid(booking.uid, config)
+    if uid != booking.uid:
+        booking.uid = uid
+
+
 async def announce_desk_booking(
     session: AsyncSession, booking: Booking, config: CalendarConfig, now: datetime, verb: str
 ) -> None:
     """Queue a REQUEST (booked, moved) or CANCEL (cancelled, released) for the person booked."""
+    settle_uid(booking, config)
     facts = await desk_booking_facts_for(session, booking, config, now)
     method = REQUEST if booking.status.active else CANCEL
     _queue(session, facts, config, method, facts.attendees[0], verb, now, booking_id=booking.id)
@@ -184,6 +195,7 @@ async def announce_room_booking(
     removed: list[RoomAttendee] | None = None,
 ) -> None:
     """Queue the room booking to every attendee (REQUEST or CANCEL) and a CANCEL to anyone removed."""
+    settle_uid(booking, config)
     attendees = list(
         await session.scalars(select(RoomAttendee).where(RoomAttendee.room_booking_id == booking.id))
     )

@@ -62,29 +62,10 @@ class DeliveryReport:
 async def deliver_due(
     database: Database, mail: MailSettings, now: datetime, *, batch: int = 50, send: Send = smtp_send
 ) -> DeliveryReport:
-    """Deliver every message that is due, up to `batch`."""
-    async with database.write_session() as session:
-        due = list(
-            await session.scalars(
-                select(OutboxMessage)
-                .where(OutboxMessage.status == OutboxStatus.PENDING, OutboxMessage.next_attempt_at <= now)
-                .order_by(OutboxMessage.created_at, OutboxMessage.id)
-                .limit(batch)
-                .with_for_update(skip_locked=True)
-            )
-        )
-        for message in due:
-            message.attempts += 1
-            message.next_attempt_at = now + LEASE
-        emails = {message.id: (compose(message, mail, now), message.attempts) for message in due}
+    """Deliver every message that is due, up to `batch`; one that cannot be sent holds up no other."""
+    due = await _claim(database, now, batch)
+    outcomes = {message.id: await _send_one(message, mail, now, send) for message in due}
     report = DeliveryReport()
-    outcomes: dict[UUID, str | None] = {}
-    for message_id, (email, _) in emails.items():
-        try:
-            await send(email, mail)
-            outcomes[message_id] = None
-        except (aiosmtplib.SMTPException, OSError, TimeoutError) as failure:
-            outcomes[message_id] = f"{type(failure).__name__}: {failure}"
     if not outcomes:
         return report
     async with database.write_session() as session:
@@ -99,7 +80,7 @@ async def deliver_due(
                 message.status, message.last_error = OutboxStatus.FAILED, error
                 report.failed.append(message.id)
                 logger.error(
-                    "giving up on invite to %s after %d attempts: %s",
+                    "giving up on invite to %r after %d attempts: %s",
                     message.recipient,
                     message.attempts,
                     error,
@@ -108,23 +89,58 @@ async def deliver_due(
                 message.next_attempt_at, message.last_error = now + backoff(message.attempts), error
                 report.retrying.append(message.id)
                 logger.warning(
-                    "invite to %s not sent (attempt %d): %s", message.recipient, message.attempts, error
+                    "invite to %r not sent (attempt %d): %s", message.recipient, message.attempts, error
                 )
     return report
 
 
 async def deliver_until_done(
-    database: Database, mail: MailSettings, clock: Clock, *, send: Send = smtp_send
+    database: Database, mail: MailSettings, clock: Clock, *, batch: int = 50, send: Send = smtp_send
 ) -> DeliveryReport:
-    """Deliver due messages round after round until a round sends nothing (`zones outbox send`)."""
+    """Deliver due messages round after round until none is due (`zones outbox send`).
+
+    A round that sends nothing does not end it: a whole batch of messages that cannot be sent is
+    backed off, and the next round reaches the messages behind them.
+    """
     total = DeliveryReport()
     while True:
-        report = await deliver_due(database, mail, clock(), send=send)
+        report = await deliver_due(database, mail, clock(), batch=batch, send=send)
+        if not (report.sent or report.retrying or report.failed):
+            return total
         total.sent += report.sent
         total.retrying += report.retrying
         total.failed += report.failed
-        if not report.sent:
-            return total
+
+
+async def _claim(database: Database, now: datetime, batch: int) -> list[OutboxMessage]:
+    """Take the due messages for one round: count the try and lease them, committed before sending.
+
+    The try is counted in its own transaction, so a message that fails every time still reaches
+    the limit and is marked failed, instead of rolling back its count and blocking the batch.
+    """
+    async with database.write_session() as session:
+        due = list(
+            await session.scalars(
+                select(OutboxMessage)
+                .where(OutboxMessage.status == OutboxStatus.PENDING, OutboxMessage.next_attempt_at <= now)
+                .order_by(OutboxMessage.created_at, OutboxMessage.id)
+                .limit(batch)
+                .with_for_update(skip_locked=True)
+            )
+        )
+        for message in due:
+            message.attempts += 1
+            message.next_attempt_at = now + LEASE
+    return due
+
+
+async def _send_one(message: OutboxMessage, mail: MailSettings, now: datetime, send: Send) -> str | None:
+    """Compose and send one message: None when the server accepted it, else why not."""
+    try:
+        await send(compose(message, mail, now), mail)
+    except Exception as failure:  # whatever one message does wrong, the others still go out
+        return f"{type(failure).__name__}: {failure}"
+    return None
 
 
 def mail_task(database: Database, mail: MailSettings, clock: Clock) -> PeriodicTask:

@@ -58,8 +58,7 @@ def load_office_into(invocation: Invocation, file: Path, policy_file: Path | Non
 
 def print_load_report(report: LoadReport, file: Path) -> None:
     """Whether the site changed, then one line per kind of thing."""
-    verdict = "updated" if report.changed else "already up to date"
-    out.print(f"[bold]{file}[/]: site [bold]{report.site_key}[/] {verdict}", highlight=False)
+    out.print(f"[bold]{file}[/]: site [bold]{report.site_key}[/] {report.outcome}", highlight=False)
     for line in report.lines():
         out.print(f"  {line}", highlight=False)
 

@@ -25,7 +25,7 @@ def outbox() -> None:
 @click.option("--ics", "show_ics", is_flag=True, help="Print each message's iCalendar object too.")
 @pass_invocation
 def outbox_show(invocation: Invocation, status: str, limit: int, show_ics: bool) -> None:
-    """List invites in the outbox, newest first."""
+    """List invites in the outbox, newest first, with why the last try failed."""
 
     async def work(database: Database) -> list[OutboxMessage]:
         async with database.read_session() as session:
@@ -35,7 +35,7 @@ def outbox_show(invocation: Invocation, status: str, limit: int, show_ics: bool)
     mode = "on" if invocation.settings.mail.enabled else "off (set ZONES_MAIL_ENABLED=1 to deliver)"
     out.print(f"{len(messages)} message(s); e-mail delivery is {mode}", highlight=False)
     table = Table()
-    for column in ("Created (UTC)", "Status", "Method", "Seq", "To", "Subject", "Tries"):
+    for column in ("Created (UTC)", "Status", "Method", "Seq", "To", "Subject", "Tries", "Last error"):
         table.add_column(column)
     for message in messages:
         table.add_row(
@@ -46,6 +46,8 @@ def outbox_show(invocation: Invocation, status: str, limit: int, show_ics: bool)
             message.recipient,
             message.subject,
             str(message.attempts),
+            message.last_error or "",
+            style="red" if message.status is OutboxStatus.FAILED else None,
         )
     out.print(table)
     if show_ics:
@@ -63,3 +65,5 @@ def outbox_send(invocation: Invocation) -> None:
 
     report = run(invocation.settings, work)
     out.print(f"sent {len(report.sent)}, will retry {len(report.retrying)}, gave up on {len(report.failed)}")
+    if report.retrying or report.failed:
+        out.print("`zones outbox show` says why", highlight=False)

@@ -12,15 +12,16 @@ from typing import TYPE_CHECKING, NoReturn, TypeVar
 import click
 from rich.console import Console
 from rich.progress import BarColumn, MofNCompleteColumn, Progress, TaskID, TextColumn, TimeElapsedColumn
-from sqlalchemy import make_url
 from sqlalchemy.exc import DBAPIError, OperationalError
 
 from zones.clock import Clock, utc_now
 from zones.db import Database, create_database
 from zones.db import migrate as migrations
+from zones.db.engine import sqlite_file
 from zones.errors import ZonesError
 from zones.office.errors import ConfigError
-from zones.settings import Settings
+from zones.settings import Settings, UnsupportedDatabase, hide_password
+from zones.text import SINGLE_LINE_RULE, control_character
 
 if TYPE_CHECKING:
     from zones.optimizer import planning
@@ -43,6 +44,13 @@ pass_invocation = click.make_pass_decorator(Invocation)
 """Decorates a command so its first argument is the `Invocation`."""
 
 
+def single_line(_context: click.Context, _parameter: click.Parameter, value: str) -> str:
+    """A click callback that refuses a value with a control character or a line break."""
+    if found := control_character(value):
+        raise click.BadParameter(f"{SINGLE_LINE_RULE} (found {found})")
+    return value
+
+
 def fail(message: str, code: int = 1) -> NoReturn:
     """Print `error: message` on one line and exit with `code`."""
     err.print(f"[bold red]error:[/] {message}", highlight=False, soft_wrap=True)
@@ -58,7 +66,7 @@ def fail_config(error: ConfigError) -> NoReturn:
 
 def redacted(url: str) -> str:
     """The database URL without its password, for messages."""
-    return make_url(url).render_as_string(hide_password=True)
+    return hide_password(url)
 
 
 @contextmanager
@@ -66,6 +74,8 @@ def database_errors(settings: Settings) -> Iterator[None]:
     """Turn a database that cannot be reached or used into a one-line error."""
     try:
         yield
+    except UnsupportedDatabase as error:
+        fail(str(error))
     except (OperationalError, DBAPIError, OSError) as error:
         fail(f"database {redacted(settings.database_url)}: {str(error).splitlines()[0]}")
 
@@ -75,6 +85,9 @@ def run(settings: Settings, work: Callable[[Database], Awaitable[T]], *, needs_s
 
     Unless `needs_schema` is false, the database must be at the newest migration first.
     """
+
+    if needs_schema:
+        require_database_file(settings)
 
     async def main() -> T:
         database = create_database(settings.database_url)
@@ -92,6 +105,20 @@ def run(settings: Settings, work: Callable[[Database], Awaitable[T]], *, needs_s
             fail_config(error)
         except ZonesError as error:
             fail(error.detail)
+
+
+def require_database_file(settings: Settings) -> None:
+    """Stop with a one-line hint when the SQLite file does not exist, instead of creating an empty one.
+
+    `run` calls it for every command that needs the schema, since connecting would otherwise create
+    the file (and its folder); `zones db upgrade` and `zones demo` are the ones that create it.
+    """
+    path = sqlite_file(settings.database_url)
+    if path is not None and not path.exists():
+        fail(
+            f"no database at {path}: run `zones demo` (the demo office) or `zones db upgrade` "
+            "(an empty one) first, or set ZONES_DATABASE_URL or ZONES_DATA_DIR"
+        )
 
 
 async def require_schema(database: Database) -> None:

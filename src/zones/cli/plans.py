@@ -2,13 +2,14 @@
 
 from __future__ import annotations
 
-import re
-from collections.abc import Sequence
+import os
+import sys
 from pathlib import Path
 from typing import TYPE_CHECKING
 from uuid import UUID
 
 import click
+from rich.console import Console
 from rich.table import Table
 
 from zones.cli.output import Invocation, err, fail, follow_planner, out, pass_invocation, run, solver_progress
@@ -48,6 +49,7 @@ def plan(
     """Plan office days, zones and desks for a site with CP-SAT; writes the plan to the database and files."""
     if ctx.invoked_subcommand is not None:
         return
+    from zones.optimizer import planning
     from zones.plans.run import PlanRequest, create_plan_row, run_plan, write_plan_files
     from zones.plans.scenario_from_db import next_monday, parse_iso_week
 
@@ -77,18 +79,35 @@ def plan(
     outcome = run(invocation.settings, work)
     folder = out_dir or Path("zones-plans") / str(outcome.plan_id)
     files = write_plan_files(outcome, folder)
-    print_plan(outcome.plan, outcome.document.kpis, outcome.document.baseline_kpis, outcome.analysis)
+    report = planning.plan_report(
+        outcome.analysis,
+        site=outcome.site,
+        days=outcome.scenario.days,
+        run=f"{invocation.clock():%Y-%m-%d %H:%M %Z}, {outcome.wall_time:.1f} s"
+        f" (time limit {time_limit:g} s)",
+        notes=outcome.plan.notes,
+    )
+    print_plan(outcome.plan, outcome.document.kpis, outcome.document.baseline_kpis, report)
     out.print(f"plan {outcome.plan_id} stored; files: {', '.join(str(f) for f in files)}", highlight=False)
     out.print(f"report: zones plan report {outcome.plan_id}", highlight=False)
+
+
+def report_console() -> Console:
+    """A console as wide as the terminal: `COLUMNS` when set, else the terminal's, else 120 for pipes."""
+    columns = os.environ.get("COLUMNS", "")
+    if columns.isdigit() and int(columns) > 0:
+        return Console(width=int(columns))
+    return Console(width=None if sys.stdout.isatty() else 120)
 
 
 def print_plan(
     result: planning.Plan,
     mine: dict[str, float],
     theirs: dict[str, float],
-    analysis: planning.DensificationAnalysis,
+    report: planning.PlanReport,
 ) -> None:
-    """Solver stages, KPIs beside the first-come baseline, relaxed constraints and densification flags."""
+    """Solver stages, KPIs beside the first-come baseline, relaxed constraints and the report."""
+    console = report_console()
     stages = Table(title="Solve", title_justify="left")
     for column in ("Stage", "Status", "Objective", "Bound", "Gap", "Seconds"):
         stages.add_column(column)
@@ -102,7 +121,7 @@ def print_plan(
             f"{gap:.1%}",
             f"{stage.wall_time:.1f}",
         )
-    out.print(stages)
+    console.print(stages)
     kpis = Table(title="KPIs: this plan vs first-come booking", title_justify="left")
     for column in ("KPI", "Plan", "First-come", "Ratio"):
         kpis.add_column(column, justify="left" if column == "KPI" else "right")
@@ -110,10 +129,10 @@ def print_plan(
         other = theirs.get(name, 0.0)
         ratio = f"{value / other:.2f}" if other else "–"
         kpis.add_row(name.replace("_", " "), f"{value:.3f}", f"{other:.3f}", ratio)
-    out.print(kpis)
+    console.print(kpis)
     bound = result.preference_bound
     if bound is not None and bound.wanted:
-        out.print(
+        console.print(
             f"Preferred days: no plan that gathers every team weekly can honour more than"
             f" {bound.share_with_team_days:.1%} of them, and no plan at all more than"
             f" {bound.share_without_team_days:.1%} (Lagrangian bound).",
@@ -121,31 +140,29 @@ def print_plan(
         )
     for violation in result.violations[:10]:
         err.print(f"[yellow]relaxed:[/] {violation.message}", highlight=False)
-    print_flags(analysis.flags)
+    print_report(report, console)
 
 
-def print_flags(flags: Sequence[planning.DensificationFlag]) -> None:
-    """The 25 most severe densification flags as a table."""
-    severity_order = {"breach": 0, "warning": 1, "info": 2}
-    table = Table(title="Densification", title_justify="left")
-    for column in ("Severity", "Metric", "Where", "Figure", "Threshold", "Source"):
-        table.add_column(column, overflow="fold")
-    shown = sorted(flags, key=lambda f: (severity_order.get(f.severity, 3), f.metric))
-    for flag in shown[:25]:
-        style = {"breach": "red", "warning": "yellow"}.get(flag.severity, "")
-        threshold = "–" if flag.threshold is None else f"{flag.threshold:g} {flag.unit}"
-        table.add_row(
-            f"[{style}]{flag.severity.upper()}[/]" if style else flag.severity,
-            flag.metric,
-            flag.scope,
-            f"{flag.figure:.2f} {flag.unit}",
-            threshold,
-            # The first clause names the source; plan.json carries the full text.
-            re.split(r"[:;(]", flag.source, maxsplit=1)[0].strip()[:48],
-        )
-    out.print(table)
-    if len(shown) > 25:
-        out.print(f"… and {len(shown) - 25} more flags (see plan.json)", highlight=False)
+def print_report(report: planning.PlanReport, console: Console | None = None) -> None:
+    """The report's header, then each of its tables, at the console's width."""
+    console = console or report_console()
+    header = Table.grid(padding=(0, 2))
+    header.add_column(style="bold", no_wrap=True)
+    header.add_column(overflow="fold")
+    for label, value in report.header:
+        header.add_row(label, value)
+    console.print(header)
+    for table in report.tables:
+        shown = Table(title=table.title, title_justify="left", expand=False)
+        for number, column in enumerate(table.columns):
+            shown.add_column(column, overflow="fold", justify="right" if number in table.numeric else "left")
+        for number, row in enumerate(table.rows):
+            severity = table.severities[number] if number < len(table.severities) else ""
+            shown.add_row(*row, style=SEVERITY_STYLES.get(severity, ""))
+        console.print(shown)
+
+
+SEVERITY_STYLES = {"breach": "red", "warning": "yellow"}
 
 
 @plan.command("report")
@@ -187,7 +204,13 @@ def plan_report(
         fail("no such plan: run `zones plan` first")
     scenario, thresholds = stored.scenario, stored.thresholds
     analysis = planning.analyse_densification(scenario, stored.plan, thresholds)
-    print_flags(analysis.flags)
+    console = report_console()
+    print_report(
+        planning.plan_report(
+            analysis, site=stored.site, days=scenario.days, run=stored.run, notes=stored.plan.notes
+        ),
+        console,
+    )
     sweep = None
     if sweep_steps > 0:
         with solver_progress() as progress:
@@ -203,7 +226,7 @@ def plan_report(
             sweep = planning.densification_sweep(
                 scenario, steps=sweep_steps, planner=planner, thresholds=thresholds
             )
-        out.print(sweep.summary(), highlight=False)
+        console.print(sweep.summary(), highlight=False)
     folder = out_dir or Path("zones-plans") / str(stored.plan_id)
     files = planning.render_charts(analysis, folder, sweep)
-    out.print(f"charts: {', '.join(str(f) for f in files)}", highlight=False)
+    console.print(f"charts: {', '.join(str(f) for f in files)}", highlight=False)

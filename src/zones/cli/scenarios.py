@@ -23,29 +23,45 @@ from zones.office.errors import ConfigError
     help="Folder for charts and plan.json (default: next to FILE).",
 )
 def plan_scenario(file: Path, time_limit: float, seed: int | None, out_dir: Path | None) -> None:
-    """Plan a standalone scenario FILE (JSON) and report KPIs, densification and charts."""
+    """Plan a standalone scenario FILE (JSON) and report KPIs, densification and charts.
+
+    `--time-limit` bounds the whole command: reading, planning, the report, charts and plan.json.
+    """
     from zones.optimizer import planning
     from zones.plans.document import plan_document, write_plan_json
 
+    budget = planning.Deadline(time_limit)
     try:
         scenario = planning.read_scenario(file)
     except ConfigError as error:
         fail_config(error)
+    baseline = planning.greedy_plan(scenario, seed or 0)
+    limit = planning.planner_time_limit(budget, budget.elapsed(), after=CHARTS_SECONDS)
     with solver_progress() as progress:
-        task = progress.add_task("plan", total=time_limit, stage="days", detail="starting")
+        task = progress.add_task("plan", total=limit, stage="days", detail="starting")
         result = planning.plan_office(
             scenario,
-            planning.PlanOptions(time_limit=time_limit, seed=seed),
-            progress=follow_planner(progress, task, time_limit),
+            planning.PlanOptions(time_limit=limit, seed=seed),
+            progress=follow_planner(progress, task, limit),
         )
-        progress.update(task, completed=time_limit)
-    baseline = planning.greedy_plan(scenario, seed or 0)
+        progress.update(task, completed=limit)
     analysis = planning.analyse_densification(scenario, result)
     document = plan_document(scenario, result, baseline, analysis)
-    print_plan(result, document.kpis, document.baseline_kpis, analysis)
+    report = planning.plan_report(
+        analysis,
+        site=scenario.name,
+        days=scenario.days,
+        run=f"{file.name}, planned in {result.wall_time:.1f} s (time limit {time_limit:g} s)",
+        notes=result.notes,
+    )
+    print_plan(result, document.kpis, document.baseline_kpis, report)
     folder = out_dir or file.with_suffix("")
     files = [*planning.render_charts(analysis, folder), write_plan_json(document, folder)]
     out.print(f"written: {', '.join(str(f) for f in files)}", highlight=False)
+
+
+CHARTS_SECONDS = 2.0
+"""Kept from the planner's time for drawing the charts (matplotlib loads and renders in about 1 s)."""
 
 
 @click.command("generate")

@@ -55,9 +55,19 @@ def demo(invocation: Invocation, host: str | None, port: int | None, no_serve: b
 def _serve(settings: Settings, host: str, port: int, reload: bool = False) -> None:
     import uvicorn
 
-    # The app factory reads settings from the environment, also in reloaded worker processes.
-    os.environ["ZONES_DATABASE_URL"] = settings.database_url
+    # The app factory reads settings from the environment, also in reloaded worker processes: what
+    # the command line chose must reach it, or links in feeds and invites name another server.
+    os.environ.update(ZONES_DATABASE_URL=settings.database_url, ZONES_HOST=host, ZONES_PORT=str(port))
     out.print(f"Zones {__version__} on http://{host}:{port}  (API docs: http://{host}:{port}/schema)")
     uvicorn.run(
-        "zones.server.app:create_app", factory=True, host=host, port=port, reload=reload, log_level="info"
+        "zones.server.app:create_app",
+        factory=True,
+        host=host,
+        port=port,
+        reload=reload,
+        log_level="info",
+        # h11 reads request heads up to this size, so the app itself answers larger URLs and headers
+        # than it takes with 414 and 431 problem details (see ZONES_MAX_URL_BYTES).
+        http="h11",
+        h11_max_incomplete_event_size=settings.server_head_limit,
     )

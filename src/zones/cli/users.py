@@ -6,8 +6,8 @@ from datetime import timedelta
 
 import click
 
-from zones.auth.tokens import issue_token, revoke_tokens
-from zones.cli.output import Invocation, err, out, pass_invocation, run
+from zones.auth.tokens import MAX_TOKEN_NAME, issue_token, revoke_tokens
+from zones.cli.output import Invocation, err, out, pass_invocation, run, single_line
 from zones.db import Database
 
 
@@ -17,13 +17,26 @@ def user() -> None:
 
 
 @user.command("token")
-@click.argument("email")
-@click.option("--name", default="cli", show_default=True, help="What the token is for (shown in listings).")
-@click.option("--expires-days", type=int, default=None, help="Let the token expire after this many days.")
+@click.argument("email", callback=single_line)
+@click.option(
+    "--name",
+    default="cli",
+    show_default=True,
+    callback=single_line,
+    help="What the token is for (shown in listings, at most 100 characters).",
+)
+@click.option(
+    "--expires-days",
+    type=click.IntRange(min=1),
+    default=None,
+    help="Let the token expire this many days (24 hours each) from now; at least 1.",
+)
 @pass_invocation
 def user_token(invocation: Invocation, email: str, name: str, expires_days: int | None) -> None:
     """Issue an API token for EMAIL and print it once (only its hash is stored)."""
-    expires_in = timedelta(days=expires_days) if expires_days else None
+    if len(name) > MAX_TOKEN_NAME:
+        raise click.BadParameter(f"is longer than {MAX_TOKEN_NAME} characters", param_hint="'--name'")
+    expires_in = timedelta(days=expires_days) if expires_days is not None else None
 
     async def work(database: Database) -> str:
         async with database.write_session() as session:
@@ -36,7 +49,7 @@ def user_token(invocation: Invocation, email: str, name: str, expires_days: int 
 
 
 @user.command("revoke")
-@click.argument("email")
+@click.argument("email", callback=single_line)
 @pass_invocation
 def user_revoke(invocation: Invocation, email: str) -> None:
     """Revoke every API token of EMAIL."""

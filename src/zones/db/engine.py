@@ -9,10 +9,11 @@ from pathlib import Path
 from typing import Any
 
 from sqlalchemy import event, make_url
+from sqlalchemy.exc import ArgumentError
 from sqlalchemy.ext.asyncio import AsyncEngine, AsyncSession, async_sessionmaker, create_async_engine
 
 from zones.db.transaction import WRITE_OPTION, write_transaction
-from zones.settings import normalise_database_url
+from zones.settings import check_database_url, normalise_database_url
 
 SQLITE_BUSY_TIMEOUT_MS = 10_000
 
@@ -45,10 +46,12 @@ def _configure_sqlite(engine: AsyncEngine) -> None:
 def create_engine(url: str, pool_size: int = 20, **kwargs: Any) -> AsyncEngine:
     """Create the async engine for a Zones database URL, creating SQLite's folder if needed.
 
+    A URL of another kind of database raises `UnsupportedDatabase` naming it.
+
     `pool_size` is PostgreSQL's pool (plus as many again in overflow): SQLAlchemy's default of
     5 (+10) queues requests under load.
     """
-    url = normalise_database_url(url)
+    url = check_database_url(url)
     parsed = make_url(url)
     if parsed.get_backend_name() == "sqlite":
         if parsed.database and parsed.database != ":memory:":
@@ -90,6 +93,17 @@ class Database:
     async def dispose(self) -> None:
         """Close every pooled connection."""
         await self.engine.dispose()
+
+
+def sqlite_file(url: str) -> Path | None:
+    """The file an SQLite database URL names; None for other databases, in-memory ones and non-URLs."""
+    try:
+        parsed = make_url(normalise_database_url(url))
+    except ArgumentError:
+        return None
+    if parsed.get_backend_name() != "sqlite" or not parsed.database or parsed.database == ":memory:":
+        return None
+    return Path(parsed.database).expanduser()
 
 
 def create_database(url: str, pool_size: int = 20, **kwargs: Any) -> Database:

@@ -10,7 +10,6 @@ from collections.abc import AsyncIterator
 from contextlib import asynccontextmanager
 from typing import Final
 
-from advanced_alchemy.exceptions import IntegrityError as RepositoryIntegrityError
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.ext.asyncio import AsyncSession
 
@@ -51,7 +50,7 @@ async def write_transaction(session: AsyncSession) -> AsyncIterator[AsyncSession
         raise
     try:
         await session.commit()
-    except (IntegrityError, RepositoryIntegrityError) as error:
+    except IntegrityError as error:  # a unique key, exclusion or check constraint said no
         await session.rollback()
         raise stored_meanwhile() from error
     except BaseException:

@@ -3,12 +3,14 @@
 from __future__ import annotations
 
 import enum
+from collections.abc import Callable
 from datetime import date, datetime
 from typing import TYPE_CHECKING
 from uuid import UUID
 
 from advanced_alchemy.types import DateTimeUTC
 from sqlalchemy import CheckConstraint, ForeignKey, Index, Integer, String, UniqueConstraint
+from sqlalchemy.engine.interfaces import ExecutionContext
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
 from zones.models.base import Base, enum_column, json_list
@@ -57,6 +59,21 @@ class BookingStatus(enum.StrEnum):
 
 ACTIVE_STATUSES = (BookingStatus.BOOKED, BookingStatus.CHECKED_IN)
 
+UID_LENGTH = 200
+
+
+def unannounced_uid(kind: str) -> Callable[[ExecutionContext], str]:
+    """The UID a booking is inserted with: `<kind>-<id>`, still without a domain.
+
+    Its first announcement (`zones.calendar.outbox`) adds the domain of the public URL of that
+    moment; from then on the UID never changes, whatever the settings say later.
+    """
+
+    def default(context: ExecutionContext) -> str:
+        return f"{kind}-{context.get_current_parameters()['id']}"  # type: ignore[attr-defined]
+
+    return default
+
 
 class BookingSeries(Base):
     """A weekly pattern (e.g. every Tuesday and Thursday until a date) that created bookings."""
@@ -103,6 +120,8 @@ class Booking(Base):
     """When it was cancelled or released."""
     sequence: Mapped[int] = mapped_column(Integer(), default=0)
     """iCalendar SEQUENCE: raised on every change a calendar must see."""
+    uid: Mapped[str] = mapped_column(String(UID_LENGTH), unique=True, default=unannounced_uid("desk-booking"))
+    """iCalendar UID, fixed when the booking is first announced: every invite, download and feed uses it."""
 
     desk: Mapped[Desk] = relationship(lazy="raise")
     employee: Mapped[Employee] = relationship(foreign_keys=[employee_id], lazy="raise")
@@ -164,6 +183,8 @@ class RoomBooking(Base):
         enum_column(RoomBookingStatus), default=RoomBookingStatus.BOOKED
     )
     sequence: Mapped[int] = mapped_column(Integer(), default=0)
+    uid: Mapped[str] = mapped_column(String(UID_LENGTH), unique=True, default=unannounced_uid("room-booking"))
+    """iCalendar UID, fixed when the booking is first announced (see `Booking.uid`)."""
 
     attendees: Mapped[list[RoomAttendee]] = relationship(
         back_populates="room_booking",

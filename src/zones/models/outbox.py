@@ -12,6 +12,9 @@ from sqlalchemy.orm import Mapped, mapped_column
 
 from zones.models.base import Base, enum_column
 
+RECIPIENT_NAME_LENGTH = 200
+SUBJECT_LENGTH = 300
+
 
 class OutboxStatus(enum.StrEnum):
     """Where a message is on its way out."""
@@ -29,8 +32,8 @@ class OutboxMessage(Base):
     __table_args__ = (Index("ix_outbox_message_due", "status", "next_attempt_at"),)
 
     recipient: Mapped[str] = mapped_column(String(320))
-    recipient_name: Mapped[str] = mapped_column(String(200))
-    subject: Mapped[str] = mapped_column(String(300))
+    recipient_name: Mapped[str] = mapped_column(String(RECIPIENT_NAME_LENGTH))
+    subject: Mapped[str] = mapped_column(String(SUBJECT_LENGTH))
     method: Mapped[str] = mapped_column(String(16))
     """The iTIP method (REQUEST, CANCEL); the e-mail's `method=` parameter must equal it."""
     uid: Mapped[str] = mapped_column(String(200), index=True)

@@ -13,7 +13,7 @@ from litestar.params import FromPath, QueryParameter
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from zones.models import Activity, Desk, Floor, Room, Zone
-from zones.office.schemas import DeskRead, FloorRead, RoomRead, SiteRead, ZoneRead
+from zones.office.schemas import AttributeFilter, DeskRead, FloorRead, RoomRead, SiteRead, ZoneRead
 from zones.office.service import (
     DeskService,
     FloorService,
@@ -139,9 +139,7 @@ class DeskController(Controller):
         page: NamedDependency[LimitOffset],
         site_id: SiteId = None,
         zone_id: ZoneId = None,
-        attribute: Annotated[
-            str | None, QueryParameter(name="attribute", max_length=40, description="e.g. accessible")
-        ] = None,
+        attribute: AttributeFilter = None,
         bookable: Annotated[bool | None, QueryParameter(name="bookable")] = None,
     ) -> OffsetPagination[DeskRead]:
         return await page_of(

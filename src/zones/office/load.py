@@ -53,6 +53,13 @@ class LoadReport:
         """Whether the load wrote anything."""
         return bool(+self.created or +self.updated or +self.removed)
 
+    @property
+    def outcome(self) -> str:
+        """What happened to the site: `created`, `updated` or `already up to date`."""
+        if self.created["sites"]:
+            return "created"
+        return "updated" if self.changed else "already up to date"
+
     def lines(self) -> list[str]:
         """One line per kind: `desks: 95 (3 created, 1 updated, 0 removed)`."""
         kinds = ("floors", "neighbourhoods", "zones", "desks", "rooms", "teams", "policy", "thresholds")

@@ -18,7 +18,17 @@ import msgspec
 
 from zones.models import Activity
 from zones.office.errors import ConfigError, Problem, read_input_text
-from zones.office.spec import OfficeSpec, PolicySpec, ThresholdSpec, ZoneSpec
+from zones.office.spec import (
+    ATTRIBUTE_PATTERN,
+    CLOCK_PATTERN,
+    COUNTRY_OR_ANY_PATTERN,
+    COUNTRY_PATTERN,
+    OfficeSpec,
+    PolicySpec,
+    ThresholdSpec,
+    ZoneSpec,
+)
+from zones.text import SINGLE_LINE_PATTERN, SINGLE_LINE_RULE, TEXT_PATTERN
 
 SpecT = TypeVar("SpecT", bound=msgspec.Struct)
 
@@ -32,10 +42,11 @@ _TYPE_WORDS = {
     "null": "nothing",
 }
 _PATTERN_HINTS = {
-    r"^[A-Z]{2}$": "a two-letter ISO 3166 country code such as DK",
-    r"^([01]?\d|2[0-3]):[0-5]\d$": 'a time of day such as "08:30"',
-    r"^[a-z0-9][a-z0-9-]{0,39}$": "lower-case letters, digits and dashes, such as height-adjustable",
-    r"^([A-Z]{2}|\*)$": 'a two-letter country code or "*"',
+    COUNTRY_PATTERN: "a two-letter ISO 3166 country code such as DK",
+    CLOCK_PATTERN: 'a time of day such as "08:30"',
+    ATTRIBUTE_PATTERN: "lower-case letters, digits and dashes, such as height-adjustable",
+    COUNTRY_OR_ANY_PATTERN: 'a two-letter country code or "*"',
+    TEXT_PATTERN: "text without control characters other than line feeds and tabs",
 }
 
 
@@ -262,9 +273,10 @@ def _explain(message: str, root: type[msgspec.Struct]) -> Problem:
         bound = found[3].removesuffix(".0")
         return Problem(path, f"must be {found[2]} {bound}")
     if found := re.match(r"Expected `str` matching regex '(.*)'", what):
-        hint = _PATTERN_HINTS.get(
-            found[1].replace("\\\\", "\\"), "a short name of letters, digits, '.', '_' or '-'"
-        )
+        pattern = found[1].replace("\\\\", "\\")
+        if pattern == SINGLE_LINE_PATTERN:
+            return Problem(path, SINGLE_LINE_RULE)
+        hint = _PATTERN_HINTS.get(pattern, "a short name of letters, digits, '.', '_' or '-'")
         return Problem(path, f"must be {hint}")
     if found := re.match(r"Expected `(str|array|object)` of length (>=|<=) (\d+)", what):
         return Problem(path, "must not be empty" if found[2] == ">=" else f"must be at most {found[3]} long")

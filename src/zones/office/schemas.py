@@ -2,12 +2,26 @@
 
 from __future__ import annotations
 
+from typing import Annotated
 from uuid import UUID
 
 import msgspec
+from litestar.params import QueryParameter
 
 from zones.models import Activity, Desk, Floor, Room, Site, Zone
+from zones.text import SINGLE_LINE_PATTERN
 from zones.weekdays import Weekday
+
+AttributeFilter = Annotated[
+    str | None,
+    QueryParameter(
+        name="attribute",
+        max_length=40,
+        pattern=SINGLE_LINE_PATTERN,
+        description="A desk attribute, e.g. accessible",
+    ),
+]
+"""The `attribute` filter of desk listings and availability."""
 
 
 class SiteRead(msgspec.Struct, frozen=True):

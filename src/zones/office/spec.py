@@ -8,18 +8,26 @@ from typing import Annotated
 from msgspec import Meta, Struct, field
 
 from zones.models import Activity, TeamKind, ThresholdDirection
+from zones.text import SingleLine, Text, whole
 from zones.weekdays import WORKING_WEEK, Weekday
 
-Key = Annotated[str, Meta(pattern=r"^[A-Za-z0-9][A-Za-z0-9_.-]{0,63}$")]
-Code = Annotated[str, Meta(pattern=r"^[A-Za-z0-9][A-Za-z0-9_.-]{0,31}$")]
-Name = Annotated[str, Meta(min_length=1, max_length=200)]
+KEY_PATTERN = whole(r"[A-Za-z0-9][A-Za-z0-9_.-]{0,63}")
+CLOCK_PATTERN = whole(r"([01]?\d|2[0-3]):[0-5]\d")
+COUNTRY_PATTERN = whole(r"[A-Z]{2}")
+ATTRIBUTE_PATTERN = whole(r"[a-z0-9][a-z0-9-]{0,39}")
+COUNTRY_OR_ANY_PATTERN = whole(r"[A-Z]{2}|\*")
+
+Key = Annotated[str, Meta(pattern=KEY_PATTERN)]
+Code = Annotated[str, Meta(pattern=whole(r"[A-Za-z0-9][A-Za-z0-9_.-]{0,31}"))]
+Name = Annotated[SingleLine, Meta(min_length=1, max_length=200)]
 Positive = Annotated[float, Meta(gt=0)]
 Metres = Annotated[float, Meta(ge=0)]
 Share = Annotated[float, Meta(ge=0, le=1)]
 Count = Annotated[int, Meta(ge=0)]
-Clock = Annotated[str, Meta(pattern=r"^([01]?\d|2[0-3]):[0-5]\d$")]
-Country = Annotated[str, Meta(pattern=r"^[A-Z]{2}$")]
-Attribute = Annotated[str, Meta(pattern=r"^[a-z0-9][a-z0-9-]{0,39}$")]
+Clock = Annotated[str, Meta(pattern=CLOCK_PATTERN)]
+Country = Annotated[str, Meta(pattern=COUNTRY_PATTERN)]
+CountryOrAny = Annotated[str, Meta(pattern=COUNTRY_OR_ANY_PATTERN)]
+Attribute = Annotated[str, Meta(pattern=ATTRIBUTE_PATTERN)]
 
 
 class Spec(Struct, forbid_unknown_fields=True, kw_only=True):
@@ -85,7 +93,7 @@ class SiteSpec(Spec):
 
     key: Key
     name: Name
-    timezone: str
+    timezone: SingleLine
     country: Country
     working_days: list[Weekday] = field(default_factory=lambda: list(WORKING_WEEK))
     opens: Clock = "08:00"
@@ -152,12 +160,14 @@ class ThresholdSpec(Spec):
 
     metric: Key
     direction: ThresholdDirection
-    unit: Annotated[str, Meta(min_length=1, max_length=32)]
-    source: Annotated[str, Meta(min_length=1)]
+    unit: Annotated[SingleLine, Meta(min_length=1, max_length=32)]
+    source: Annotated[SingleLine, Meta(min_length=1)]
     warning: float | None = None
     breach: float | None = None
-    countries: list[Annotated[str, Meta(pattern=r"^([A-Z]{2}|\*)$")]] = field(default_factory=lambda: ["*"])
-    note: str = ""
+    countries: list[Annotated[str, Meta(pattern=COUNTRY_OR_ANY_PATTERN)]] = field(
+        default_factory=lambda: ["*"]
+    )
+    note: Text = ""
     counted_height_max_m: Positive | None = None
 
 

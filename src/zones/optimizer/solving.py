@@ -19,13 +19,14 @@ def new_solver(
     seed: int | None = None,
     deterministic: bool = False,
     log_search: bool = False,
+    wall_limit: float | None = None,
 ) -> cp_model.CpSolver:
     """A CP-SAT solver with its limits set: time, gap stop, workers (0 = one per core) and seed.
 
     `deterministic` bounds the search by CP-SAT's deterministic time instead of the wall clock, with
     interleaved workers: a wall-clock limit cuts the search at a different point on every run, so
-    only this makes the same seed give the same answer. The wall clock, at four times the limit,
-    is then only a safety net.
+    only this makes the same seed give the same answer. The wall clock is then a safety net: at
+    `wall_limit` seconds when given (what is left of a run's budget), else four times the limit.
     """
     solver = cp_model.CpSolver()
     parameters = solver.parameters
@@ -37,10 +38,25 @@ def new_solver(
     if deterministic:
         parameters.interleave_search = True
         parameters.max_deterministic_time = time_limit
-        parameters.max_time_in_seconds = 4 * time_limit
+        parameters.max_time_in_seconds = 4 * time_limit if wall_limit is None else wall_limit
     else:
-        parameters.max_time_in_seconds = time_limit
+        parameters.max_time_in_seconds = time_limit if wall_limit is None else min(time_limit, wall_limit)
     return solver
+
+
+class Deadline:
+    """A wall-clock budget that every step of one run draws on (`time.perf_counter` seconds)."""
+
+    def __init__(self, seconds: float, started: float | None = None) -> None:
+        self.started = time.perf_counter() if started is None else started
+        self.at = self.started + seconds
+
+    def left(self) -> float:
+        """Seconds left (never negative)."""
+        return max(0.0, self.at - time.perf_counter())
+
+    def elapsed(self) -> float:
+        return time.perf_counter() - self.started
 
 
 def relative_gap(objective: float, bound: float) -> float:

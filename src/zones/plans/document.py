@@ -44,6 +44,9 @@ class PlanDocument(msgspec.Struct, frozen=True):
     preference_bound: dict[str, float] | None
     violations: list[dict[str, Any]]
     flags: list[dict[str, Any]]
+    """Densification flags: figure, threshold, unit, source, and `basis` (what was divided by what)."""
+    notes: list[dict[str, Any]]
+    """What no plan can change but people should hear about, e.g. leave on a workshop day."""
     seats: list[SeatEntry]
 
 
@@ -77,6 +80,7 @@ def plan_document(
         preference_bound=preference_bound_figures(plan),
         violations=[msgspec.to_builtins(violation) for violation in plan.violations],
         flags=[msgspec.to_builtins(flag) for flag in analysis.flags],
+        notes=[msgspec.to_builtins(note) for note in plan.notes],
         seats=[
             SeatEntry(
                 day=day,

@@ -147,6 +147,7 @@ async def scenario_for_site(
         employees.append(
             planning.Employee(
                 key=key,
+                name=person.name,
                 teams=tuple(str(t.id) for t in person.teams),
                 share=person.contracted_share,
                 preferred_days=tuple(Weekday.from_iso(d) for d in sorted(person.preferred_days)),
@@ -231,7 +232,11 @@ async def _sessions(
         )
         sessions.append(
             planning.Session(
-                key=str(booking.id), day=day, size=len(booking.attendees), participants=participants
+                key=str(booking.id),
+                day=day,
+                size=len(booking.attendees),
+                name=booking.title,
+                participants=participants,
             )
         )
     return tuple(sessions)
@@ -279,6 +284,10 @@ class StoredPlan:
     scenario: planning.Scenario
     thresholds: tuple[planning.Threshold, ...]
     plan: planning.Plan
+    site: str = ""
+    """The site's name and key."""
+    run: str = ""
+    """When the run finished and how long it took, for reports."""
 
 
 async def stored_plan(session: AsyncSession, plan_id: UUID | None = None) -> StoredPlan | None:
@@ -309,9 +318,22 @@ async def stored_plan(session: AsyncSession, plan_id: UUID | None = None) -> Sto
         for seat in await session.scalars(select(PlanSeat).where(PlanSeat.plan_id == row.id))
         if seat.employee_id in people
     }
+    elapsed = row.progress.get("elapsed_s") if row.progress else None
+    run = f"finished {row.finished_at:%Y-%m-%d %H:%M %Z}" if row.finished_at else f"{row.status.value}"
+    if elapsed is not None:
+        run += f", solver {elapsed:.1f} s"
     return StoredPlan(
         plan_id=row.id,
         scenario=scenario,
         thresholds=await site_thresholds(session, site),
-        plan=planning.Plan(scenario=scenario.name, planner="stored", seats=seats),
+        plan=planning.Plan(
+            scenario=scenario.name,
+            planner="stored",
+            seats=seats,
+            # Rooms are not stored: they follow from the sessions alone, as the planner chose them.
+            rooms=planning.assign_rooms(planning.scenario_facts(scenario)),
+            notes=planning.plan_notes(scenario),
+        ),
+        site=f"{site.name} ({site.key})",
+        run=f"{run} (time limit {row.time_limit_s:g} s)",
     )

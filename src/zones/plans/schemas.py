@@ -9,6 +9,7 @@ from uuid import UUID
 import msgspec
 
 from zones.models import Plan, PlanStatus
+from zones.text import whole
 
 
 class PlanCreate(msgspec.Struct, forbid_unknown_fields=True):
@@ -16,7 +17,7 @@ class PlanCreate(msgspec.Struct, forbid_unknown_fields=True):
 
     site_id: UUID
     week: Annotated[
-        str, msgspec.Meta(pattern=r"^\d{4}-[Ww]\d{2}$", description="First ISO week, e.g. 2026-W49")
+        str, msgspec.Meta(pattern=whole(r"\d{4}-[Ww]\d{2}"), description="First ISO week, e.g. 2026-W49")
     ]
     weeks: Annotated[int, msgspec.Meta(ge=1, le=8)] = 1
     time_limit_s: Annotated[float, msgspec.Meta(gt=0, le=600)] = 60.0

@@ -23,13 +23,13 @@ from litestar.openapi.spec import Components, Tag
 
 from zones import __version__
 from zones.auth.middleware import authentication_middleware, security_schemes
-from zones.bookings.context import utc_now
 from zones.bookings.controllers import controllers as booking_controllers
 from zones.bookings.release import release_task
 from zones.bookings.schemas import request_bodies
 from zones.calendar.controllers import CalendarController
 from zones.calendar.outbox import calendar_config
 from zones.calendar.sender import mail_task
+from zones.clock import utc_now
 from zones.db import Database, create_database
 from zones.db.migrate import alembic_config
 from zones.office.controllers import controllers as office_controllers
@@ -38,7 +38,8 @@ from zones.plans.schemas import PlanCreate
 from zones.server.bench import bench_insert
 from zones.server.deps import dependencies
 from zones.server.health import HealthController
-from zones.server.openapi import close_strict_request_bodies
+from zones.server.limits import RequestLimits, refuse
+from zones.server.openapi import close_strict_request_bodies, document_list_item_constraints
 from zones.server.problems import exception_handlers, problem_details_plugin
 from zones.server.state import STATE_KEY, AppState
 from zones.settings import Settings
@@ -47,16 +48,22 @@ _ICS_ALIAS = re.compile(r"^/bookings/([0-9a-fA-F-]{36})\.ics$")
 
 
 class ZonesApp(Litestar):
-    """The Litestar app, plus `/bookings/{id}.ics` as an alias of `/bookings/{id}/calendar`.
+    """The Litestar app, plus `/bookings/{id}.ics` as an alias of `/bookings/{id}/calendar`, and
+    the checks every request passes before routing (`server/limits.py`).
 
     Litestar's router takes whole path segments as parameters, so the `.ics` suffix is mapped here,
     before routing.
     """
 
+    request_limits = RequestLimits()
+
     async def __call__(self, scope: Any, receive: Any, send: Any) -> None:
-        if scope["type"] == "http" and (match := _ICS_ALIAS.match(scope["path"])):
-            path = f"/bookings/{match[1]}/calendar"
-            scope = {**scope, "path": path, "raw_path": path.encode()}
+        if scope["type"] == "http":
+            if await refuse(scope, send, self.request_limits):
+                return
+            if match := _ICS_ALIAS.match(scope["path"]):
+                path = f"/bookings/{match[1]}/calendar"
+                scope = {**scope, "path": path, "raw_path": path.encode()}
         await super().__call__(scope, receive, send)
 
 
@@ -131,7 +138,9 @@ def create_app(
         debug=settings.debug,
         state=State({STATE_KEY: state}),
     )
+    app.request_limits = RequestLimits.of(settings)
     close_strict_request_bodies(app, [*request_bodies, PlanCreate])
+    document_list_item_constraints(app, [*request_bodies, PlanCreate])
     return app
 
 

@@ -24,6 +24,7 @@ from sqlalchemy.orm import selectinload
 from zones.db.rows import assign_changed
 from zones.models import Absence, Employee, Role, Site, Team, TeamKind
 from zones.office.errors import ConfigError, Problem, read_input_text
+from zones.text import SINGLE_LINE_RULE, control_character
 from zones.weekdays import Weekday
 
 REQUIRED_COLUMNS = ("email", "name")
@@ -168,6 +169,8 @@ def _parse_row(record: dict[str, Any], line: int, sites: set[str]) -> StaffRow:
         raise ValueError("name is empty")
     if len(value["name"]) > 200:
         raise ValueError("name is longer than 200 characters")
+    for column in ("name", "team"):
+        _single_line(column, value[column])
     return StaffRow(
         line=line,
         email=email,
@@ -183,6 +186,12 @@ def _parse_row(record: dict[str, Any], line: int, sites: set[str]) -> StaffRow:
         team_days=_days_a_week("team_days", value["team_days"]) if value["team_days"] else None,
         unavailable=_periods(value["unavailable"]) if "unavailable" in record else None,
     )
+
+
+def _single_line(column: str, text: str) -> None:
+    """Refuse a value with a control character or a line break (a quoted CSV field may hold one)."""
+    if found := control_character(text):
+        raise ValueError(f"{column} {SINGLE_LINE_RULE} (found {found})")
 
 
 def _weekdays(text: str) -> tuple[int, ...]:

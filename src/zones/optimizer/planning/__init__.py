@@ -15,19 +15,23 @@ A pure library over an immutable `Scenario` (from the database adapter or a JSON
 
 from zones.optimizer.planning.baseline import greedy_plan
 from zones.optimizer.planning.charts import render_charts
-from zones.optimizer.planning.checker import capacity_shortfalls, check_plan
+from zones.optimizer.planning.checker import capacity_shortfalls, check_plan, plan_notes
 from zones.optimizer.planning.densification import (
     DensificationAnalysis,
     DensificationFlag,
     PersonFigures,
+    RoomFigures,
     SpaceFigures,
     analyse_densification,
 )
+from zones.optimizer.planning.desks import assign_rooms
+from zones.optimizer.planning.facts import scenario_facts
 from zones.optimizer.planning.generate import generate_scenario
 from zones.optimizer.planning.kpis import PlanKpis, plan_kpis
 from zones.optimizer.planning.plan import (
     ObjectiveTerm,
     Plan,
+    PlanNote,
     PlanOptions,
     PlanProgress,
     ProgressCallback,
@@ -35,7 +39,8 @@ from zones.optimizer.planning.plan import (
     StageReport,
     Violation,
 )
-from zones.optimizer.planning.planner import plan_office
+from zones.optimizer.planning.planner import plan_office, planner_time_limit
+from zones.optimizer.planning.report import PlanReport, ReportTable, plan_report
 from zones.optimizer.planning.scenario import (
     Booking,
     Desk,
@@ -50,7 +55,7 @@ from zones.optimizer.planning.scenario import (
 )
 from zones.optimizer.planning.scenario_file import check_scenario, read_scenario, write_scenario
 from zones.optimizer.planning.spec import attendance_band
-from zones.optimizer.planning.thresholds import Threshold, default_thresholds
+from zones.optimizer.planning.thresholds import Threshold, default_thresholds, metric_name
 from zones.optimizer.planning.whatif import (
     DensificationSweep,
     SweepStep,
@@ -58,9 +63,11 @@ from zones.optimizer.planning.whatif import (
     densification_sweep,
     remove_desks,
 )
+from zones.optimizer.solving import Deadline
 
 __all__ = [
     "Booking",
+    "Deadline",
     "DensificationAnalysis",
     "DensificationFlag",
     "DensificationSweep",
@@ -70,11 +77,15 @@ __all__ = [
     "PersonFigures",
     "Plan",
     "PlanKpis",
+    "PlanNote",
     "PlanOptions",
     "PlanProgress",
+    "PlanReport",
     "PlanningPolicy",
     "ProgressCallback",
+    "ReportTable",
     "Room",
+    "RoomFigures",
     "Scenario",
     "Seat",
     "Session",
@@ -88,6 +99,7 @@ __all__ = [
     "Zone",
     "add_headcount",
     "analyse_densification",
+    "assign_rooms",
     "attendance_band",
     "capacity_shortfalls",
     "check_plan",
@@ -96,10 +108,15 @@ __all__ = [
     "densification_sweep",
     "generate_scenario",
     "greedy_plan",
+    "metric_name",
     "plan_kpis",
+    "plan_notes",
     "plan_office",
+    "plan_report",
+    "planner_time_limit",
     "read_scenario",
     "remove_desks",
     "render_charts",
+    "scenario_facts",
     "write_scenario",
 ]

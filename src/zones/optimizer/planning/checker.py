@@ -10,7 +10,7 @@ from collections import Counter, defaultdict
 from datetime import date
 
 from zones.optimizer.planning.facts import scenario_facts
-from zones.optimizer.planning.plan import Plan, Violation
+from zones.optimizer.planning.plan import Plan, PlanNote, Violation
 from zones.optimizer.planning.scenario import Scenario, week_of
 from zones.optimizer.planning.spec import attendance_band, missing_needs
 
@@ -273,3 +273,27 @@ def capacity_shortfalls(scenario: Scenario) -> tuple[Violation, ...]:
                     )
                 )
     return tuple(found)
+
+
+def plan_notes(scenario: Scenario) -> tuple[PlanNote, ...]:
+    """What no plan can change but people should hear about: workshop participants on leave that day.
+
+    The planner and the checker excuse them (leave comes first), so without a note nobody would
+    learn that the workshop goes ahead without them.
+    """
+    people = {e.key: e for e in scenario.employees}
+    notes = []
+    for session in sorted(scenario.sessions, key=lambda s: (s.day, s.key)):
+        for person in session.participants:
+            employee = people.get(person)
+            if employee is not None and session.day in employee.unavailable:
+                notes.append(
+                    PlanNote(
+                        kind="leave_on_workshop_day",
+                        person=person,
+                        day=session.day,
+                        message=f"{employee.name or person} is on leave on {session.day:%a %d %b %Y},"
+                        f' the day of workshop "{session.name or session.key}"',
+                    )
+                )
+    return tuple(notes)

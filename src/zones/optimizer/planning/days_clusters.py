@@ -42,6 +42,7 @@ from zones.optimizer.planning.spec import (
     prefers,
     utilisation_target,
 )
+from zones.optimizer.solving import Deadline
 
 Attendance = dict[str, tuple[date, ...]]
 
@@ -175,9 +176,15 @@ def improve_by_clusters(
     options: PlanOptions,
     cluster_size: int,
     on_improvement: Callable[[int, float], None] | None = None,
+    deadline: Deadline | None = None,
 ) -> ClusterSearch:
-    """Re-plan clusters of whole teams with CP-SAT in turn until the time limit, from `start`."""
+    """Re-plan clusters of whole teams with CP-SAT in turn until the time limit, from `start`.
+
+    `options.time_limit` is the search's budget (deterministic seconds when seeded); `deadline`
+    ends it on the wall clock whatever the budget says.
+    """
     started = time.perf_counter()
+    deadline = deadline or Deadline(4 * options.time_limit, started)
     rng = random.Random(options.seed or 0)
     groups = team_clusters(facts)
     attendance = dict(start)
@@ -195,13 +202,13 @@ def improve_by_clusters(
         improvements_before = improvements
         for cluster in pack_clusters(groups, cluster_size, rng):
             left = options.time_limit - spent
-            if left <= 0.05 or time.perf_counter() - started > 4 * options.time_limit:
-                spent = options.time_limit  # the wall clock is the safety net when seeded
+            if left <= 0.05 or deadline.left() <= 0.05:
+                spent = options.time_limit  # the wall clock ends a seeded search too
                 break
             others = {p: ds for p, ds in attendance.items() if p not in set(cluster)}
             days = build_days_model(facts, cluster, FixedLoad.of(facts, others))
             add_complete_hint(days, values_from_attendance(days, facts, attendance))
-            solver = days_solver(options, min(per_cluster, left))
+            solver = days_solver(options, min(per_cluster, left), wall_limit=deadline.left())
             status = solver.solve(days.model)
             # Deterministic time when seeded, so the same seed gives the same sequence of steps;
             # else the wall clock, model building and bookkeeping included.

@@ -121,10 +121,13 @@ def build_days_model(
     return days
 
 
-def days_solver(options: PlanOptions, time_limit: float | None = None) -> cp_model.CpSolver:
+def days_solver(
+    options: PlanOptions, time_limit: float | None = None, wall_limit: float | None = None
+) -> cp_model.CpSolver:
     """A CP-SAT solver for a stage-1 model, for `time_limit` seconds (default: the options').
 
-    With a seed in the options the search is reproducible: bounded by deterministic time.
+    With a seed in the options the search is reproducible: bounded by deterministic time, as long
+    as the wall clock (`wall_limit`, what is left of the run's budget) does not run out first.
     """
     return new_solver(
         options.time_limit if time_limit is None else time_limit,
@@ -133,6 +136,7 @@ def days_solver(options: PlanOptions, time_limit: float | None = None) -> cp_mod
         seed=options.seed,
         deterministic=options.seed is not None,
         log_search=options.log_search,
+        wall_limit=wall_limit,
     )
 
 

@@ -26,6 +26,35 @@ class Seat:
     activity: DayActivity = "flex"
 
 
+CONSTRAINT_NAMES: dict[str, str] = {
+    "unknown_person": "person not in the scenario",
+    "outside_horizon": "office day outside the planned weeks",
+    "unavailable_day": "office day during leave",
+    "no_desk": "office day without a desk",
+    "unknown_desk": "desk that does not exist",
+    "desk_not_in_zone": "desk outside its zone",
+    "needs": "desk without a feature the person needs",
+    "attendance_band_min": "too few office days for the attendance band",
+    "attendance_band_max": "too many office days for the attendance band",
+    "desk_double_booked": "two people at one desk",
+    "unknown_zone": "zone that does not exist",
+    "zone_desks": "more people than desks in a zone",
+    "zone_occupancy_cap": "more people than a zone's occupancy cap",
+    "existing_booking": "existing booking not kept",
+    "session_room": "workshop without a room big enough",
+    "room_double_booked": "two workshops in one room",
+    "session_participant": "workshop participant not in the office",
+    "office_capacity": "too few desks for the attendance band",
+    "needs_capacity": "too few desks with a feature people need",
+}
+"""What planners call each hard constraint a `Violation` names."""
+
+
+def constraint_name(constraint: str) -> str:
+    """The human name of a hard constraint."""
+    return CONSTRAINT_NAMES.get(constraint, constraint.replace("_", " "))
+
+
 @dataclass(frozen=True, slots=True)
 class Violation:
     """A hard constraint that does not hold: which, where, and by how much."""
@@ -41,6 +70,17 @@ class Violation:
     def shortfall(self) -> float:
         """How far the figure is from the limit (always positive)."""
         return abs(self.figure - self.limit)
+
+
+@dataclass(frozen=True, slots=True)
+class PlanNote:
+    """Something the planner should know that breaks no constraint, e.g. leave on a workshop day."""
+
+    kind: str
+    """`leave_on_workshop_day`."""
+    person: str
+    day: date
+    message: str
 
 
 @dataclass(frozen=True, slots=True)
@@ -103,14 +143,16 @@ class PlanOptions:
     """How the planner searches: time limit, gap stop, workers and reproducibility."""
 
     time_limit: float = 60.0
-    """Seconds for the CP-SAT stage (the other stages are polynomial and take far less)."""
+    """Wall-clock seconds for the whole of `plan_office`: the bound, all three stages and the check.
+    Stage 1 (CP-SAT) gets what the others leave; they are polynomial and take far less."""
     relative_gap: float = 0.001
     """Stop once (bound - objective) / objective is below this."""
     num_workers: int = 0
     """CP-SAT workers; 0 = one per core."""
     seed: int | None = None
     """Set for reproducible plans: the search then runs in deterministic batches, bounded by
-    deterministic time (about `time_limit` seconds) instead of wall-clock time."""
+    deterministic time (about `time_limit` seconds). The wall clock still ends it at `time_limit`;
+    on a slow or busy machine that comes first, and the plan then depends on the timing."""
     log_search: bool = False
     cluster_size: int | None = None
     """People per stage-1 cluster. Offices up to `WHOLE_MODEL_PEOPLE` are one CP-SAT model; larger
@@ -131,6 +173,8 @@ class Plan:
     rooms: Mapping[str, str | None] = field(default_factory=dict)
     """Session → room code (None when no room fits)."""
     violations: tuple[Violation, ...] = ()
+    notes: tuple[PlanNote, ...] = ()
+    """What the plan cannot change but people should hear about (see `checker.plan_notes`)."""
     stages: tuple[StageReport, ...] = ()
     objective_terms: tuple[ObjectiveTerm, ...] = ()
     preference_bound: PreferenceBound | None = None

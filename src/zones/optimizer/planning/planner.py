@@ -10,7 +10,7 @@ from ortools.sat.python import cp_model
 
 from zones.optimizer.planning.activities import label_day_activities
 from zones.optimizer.planning.bounds import preference_bound
-from zones.optimizer.planning.checker import capacity_shortfalls, check_plan
+from zones.optimizer.planning.checker import capacity_shortfalls, check_plan, plan_notes
 from zones.optimizer.planning.days_clusters import improve_by_clusters
 from zones.optimizer.planning.days_heuristic import constructive_attendance
 from zones.optimizer.planning.days_model import (
@@ -37,7 +37,7 @@ from zones.optimizer.planning.plan import (
 from zones.optimizer.planning.scenario import Scenario
 from zones.optimizer.planning.spec import gathering_days
 from zones.optimizer.planning.zones_flow import UNSEATED_COST, assign_zones
-from zones.optimizer.solving import OnSolution, SolutionReporter, relative_gap
+from zones.optimizer.solving import Deadline, OnSolution, SolutionReporter, relative_gap
 
 DAYS_STAGE = "days"
 ZONES_STAGE = "zones"
@@ -64,6 +64,7 @@ def plan_office(
     """
     options = options or PlanOptions()
     started = time.perf_counter()
+    deadline = Deadline(options.time_limit, started)
     facts = scenario_facts(scenario)
 
     # The Lagrangian bound says how many preferences any plan with weekly team days can honour; its
@@ -75,13 +76,16 @@ def plan_office(
     cluster_size = options.cluster_size
     if cluster_size is None:
         cluster_size = CLUSTER_PEOPLE if len(facts.people) > WHOLE_MODEL_PEOPLE else 0
+    # The stages after stage 1 pass over everyone's days about as often as the bound and the
+    # constructive plan did: keep that time, with room to spare, out of stage 1's share.
+    stage_one = Deadline(deadline.left() - after_stage_one(deadline.elapsed()))
     if cluster_size > 0:
         attendance, team_days, terms, days_report = _plan_days_by_clusters(
-            facts, start_from, options, cluster_size, progress, started
+            facts, start_from, options, cluster_size, progress, started, stage_one
         )
     else:
         attendance, team_days, terms, days_report = _plan_days_whole(
-            facts, start_from, options, progress, started
+            facts, start_from, options, progress, started, stage_one
         )
     _report_done(progress, days_report, started)
 
@@ -139,18 +143,35 @@ DaysResult = tuple[dict[str, tuple[date, ...]], dict[str, tuple[date, ...]], lis
 """Stage 1's attendance, team gathering days, objective terms and report."""
 
 
+def planner_time_limit(budget: Deadline, baseline_seconds: float, after: float = 0.0) -> float:
+    """Seconds `plan_office` may take so a whole run ends within `budget`.
+
+    A run plans, then analyses and stores the plan (or writes its files): passes over everyone's
+    office days, like the first-come baseline it computed before planning, so it keeps four times
+    the baseline's time plus half a second for them, and `after` seconds more for anything else.
+    """
+    return max(0.1, budget.left() - 4 * baseline_seconds - 0.5 - after)
+
+
+def after_stage_one(before: float) -> float:
+    """Seconds to keep for stages 2 and 3 and the check, given the seconds spent before stage 1."""
+    return max(0.05, 3 * before)
+
+
 def _plan_days_whole(
     facts: ScenarioFacts,
     start_from: dict[str, tuple[date, ...]],
     options: PlanOptions,
     progress: ProgressCallback | None,
     started: float,
+    deadline: Deadline,
 ) -> DaysResult:
     """Stage 1 as one CP-SAT model of the whole office, warm-started from `start_from`."""
     days = build_days_model(facts)
     values = values_from_attendance(days, facts, start_from)
     add_complete_hint(days, values)
-    solver = days_solver(options)
+    left = max(0.01, deadline.left())
+    solver = days_solver(options, min(options.time_limit, left), wall_limit=left)
     reporter = SolutionReporter(started, _progress_to(progress, DAYS_STAGE))
     status = solver.solve(days.model, reporter)
     if status in (cp_model.OPTIMAL, cp_model.FEASIBLE):
@@ -199,6 +220,7 @@ def _plan_days_by_clusters(
     cluster_size: int,
     progress: ProgressCallback | None,
     started: float,
+    deadline: Deadline,
 ) -> DaysResult:
     """Stage 1 as CP-SAT over clusters of teams in turn (see `days_clusters`), from `start_from`."""
     days_started = time.perf_counter()
@@ -211,7 +233,8 @@ def _plan_days_by_clusters(
         if on_solution is not None:
             on_solution(objective, bound, time.perf_counter() - started, solutions)
 
-    search = improve_by_clusters(facts, start_from, options, cluster_size, report)
+    budget = replace(options, time_limit=min(options.time_limit, deadline.left()))
+    search = improve_by_clusters(facts, start_from, budget, cluster_size, report, deadline)
     in_office = {(p, d) for p, ds in search.attendance.items() for d in ds}
     team_days = days_by_key(sorted(gathering_days(facts, in_office, list(facts.teams))))
     terms = [
@@ -241,7 +264,7 @@ def _checked(scenario: Scenario, plan: Plan, wall_time: float) -> Plan:
     violations = check_plan(scenario, plan)
     if any(v.constraint.startswith("attendance_band_min") for v in violations):
         violations = capacity_shortfalls(scenario) + violations
-    return replace(plan, violations=violations, wall_time=wall_time)
+    return replace(plan, violations=violations, notes=plan_notes(scenario), wall_time=wall_time)
 
 
 def _one_step_report(stage: str, status: str, objective: float, bound: float, started: float) -> StageReport:

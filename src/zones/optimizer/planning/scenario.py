@@ -13,14 +13,15 @@ from typing import Annotated, Literal
 
 from msgspec import Meta, Struct, field
 
+from zones.text import whole
 from zones.weekdays import WEEKDAYS as WEEKDAYS  # re-exported: code outside the optimizer imports it here
 from zones.weekdays import Weekday
 
 Activity = Literal["quiet", "collaboration", "facilitation"]
 TeamKind = Literal["team", "circle"]
 
-Key = Annotated[str, Meta(pattern=r"^[A-Za-z0-9][A-Za-z0-9_.:-]{0,63}$")]
-Attribute = Annotated[str, Meta(pattern=r"^[a-z0-9][a-z0-9-]{0,39}$")]
+Key = Annotated[str, Meta(pattern=whole(r"[A-Za-z0-9][A-Za-z0-9_.:-]{0,63}"))]
+Attribute = Annotated[str, Meta(pattern=whole(r"[a-z0-9][a-z0-9-]{0,39}"))]
 Positive = Annotated[float, Meta(gt=0)]
 Share = Annotated[float, Meta(ge=0, le=1)]
 WorkingShare = Annotated[float, Meta(gt=0, le=1)]
@@ -101,6 +102,8 @@ class Employee(Record, frozen=True):
     """A person: teams, contracted share of a full week, wishes and needs."""
 
     key: Key
+    name: str = ""
+    """What people call the person (reports fall back to the key)."""
     teams: tuple[Key, ...] = ()
     share: WorkingShare = 1.0
     preferred_days: tuple[Weekday, ...] = ()
@@ -119,6 +122,8 @@ class Session(Record, frozen=True):
     key: Key
     day: date
     size: Annotated[int, Meta(gt=0)]
+    name: str = ""
+    """The workshop's title, for people (reports fall back to the key)."""
     participants: tuple[Key, ...] = ()
 
 
@@ -181,4 +186,4 @@ class Scenario(Record, frozen=True):
     sessions: tuple[Session, ...] = ()
     bookings: tuple[Booking, ...] = ()
     policy: PlanningPolicy = field(default_factory=PlanningPolicy)
-    country: Annotated[str, Meta(pattern=r"^[A-Z]{2}$")] = "DK"
+    country: Annotated[str, Meta(pattern=whole(r"[A-Z]{2}"))] = "DK"

@@ -1,35 +1,45 @@
 """Densification thresholds as data: the figure to watch, where it warns and breaches, and why.
 
-Mirrors the policy file's `[[thresholds]]` entries (and `zones.models.PolicyThreshold`), so the
-database adapter can pass a site's own thresholds; `default_thresholds` makes the library work alone.
+Every threshold lives in the policy file's `[[thresholds]]` entries (`config/policy.toml`, with its
+level, unit and source); sites store theirs as `zones.models.PolicyThreshold`, so the database
+adapter passes a site's own. `default_thresholds` reads the shipped policy file, so the library
+works alone with exactly the figures a new site starts from.
 """
 
 from __future__ import annotations
 
+import tomllib
+from collections.abc import Iterable, Mapping
 from dataclasses import dataclass
-from typing import Literal
+from pathlib import Path
+from typing import Any, Literal
+
+from zones.office.paths import default_policy_file
+from zones.optimizer.planning.plan import constraint_name
 
 Severity = Literal["info", "warning", "breach"]
 Direction = Literal["min", "max"]
 
-DK_AIR = "Arbejdstilsynet, At-vejledning A.1.11 (Arbejdsrum); BEK nr. 96 af 13/02/2001 §24"
-UK_AIR = "HSE, Workplace (Health, Safety and Welfare) Regulations 1992, regulation 10, ACoP L24"
-BCO_AREA = (
-    "British Council for Offices: 8–13 m² net per workstation (2009 occupier density study);"
-    " 10 m² per work setting proposed in 2022"
-)
-DESK_SHARING = (
-    "Danish Building and Property Agency (Bygningsstyrelsen): activity-based state offices plan"
-    " 0.7 desks per full-time employee; several UK councils use the same ratio"
-)
-PEAK = (
-    "Zones policy target; occupancy peaks run ≈ 1.2× the weekly average on Tuesdays (Kastle"
-    " barometer) and up to 1.6× (CBRE 2024), so a plan needs headroom"
-)
-QUIET = (
-    "Zones policy default (no published figure): a quiet zone filled to the last desk stops being"
-    " quiet; ISO 3382-3 rates open-plan acoustics by distraction distance (≤ 5 m is good)"
-)
+METRIC_NAMES: dict[str, str] = {
+    "air_m3_per_person": "air per person",
+    "area_m2_per_person": "floor area per person",
+    "zone_area_m2": "workroom floor area",
+    "desks_per_fte": "desks per full-time employee",
+    "peak_utilisation": "busiest-day utilisation",
+    "quiet_zone_utilisation": "quiet-zone utilisation",
+    "days_outside_preferences": "office days not asked for",
+    "team_days_lost": "team days lost",
+    "team_days_price": "preferred days given up for team days",
+    "leave_on_workshop_day": "on leave on their workshop day",
+}
+"""What planners call each metric; code names never reach a report."""
+
+
+def metric_name(metric: str) -> str:
+    """The human name of a metric (a hard constraint's `hard:` metric names its constraint)."""
+    if metric.startswith("hard:"):
+        return constraint_name(metric.removeprefix("hard:"))
+    return METRIC_NAMES.get(metric, metric.replace("_", " "))
 
 
 @dataclass(frozen=True, slots=True)
@@ -61,34 +71,47 @@ class Threshold:
             return "warning"
         return None
 
+    def margin(self, figure: float) -> float | None:
+        """How far `figure` is inside the first level it would cross (negative: beyond it)."""
+        level = self.warning if self.warning is not None else self.breach
+        if level is None:
+            return None
+        return figure - level if self.direction == "min" else level - figure
 
-def default_thresholds(country: str = "DK") -> tuple[Threshold, ...]:
-    """The shipped thresholds for a country (`DK`, `GB`; other countries get the Danish air rule)."""
-    if country.upper() in ("GB", "UK"):
-        air = Threshold(
-            "air_m3_per_person",
-            "min",
-            None,
-            11.0,
-            "m³",
-            UK_AIR,
-            counted_height_max_m=3.0,
-            note="At least 11 m³ per person, counting ceiling height up to 3 m.",
+    @property
+    def name(self) -> str:
+        return metric_name(self.metric)
+
+
+def default_thresholds(country: str = "DK", policy_file: Path | None = None) -> tuple[Threshold, ...]:
+    """The thresholds of the shipped policy file (or `policy_file`) that apply in `country`."""
+    with (policy_file or default_policy_file()).open("rb") as handle:
+        return policy_thresholds(tomllib.load(handle).get("thresholds", []), country)
+
+
+def policy_thresholds(entries: Iterable[Mapping[str, Any]], country: str) -> tuple[Threshold, ...]:
+    """The `[[thresholds]]` entries of a policy document that apply in `country`, as thresholds.
+
+    Chosen as `zones.office.policy` chooses them for a site: an entry naming the country wins over a
+    `*` entry for the same metric.
+    """
+    entries = list(entries)
+    country = "GB" if country.upper() == "UK" else country.upper()
+    specific = {e["metric"]: e for e in entries if country in e.get("countries", ["*"])}
+    fallback = {
+        e["metric"]: e for e in entries if "*" in e.get("countries", ["*"]) and e["metric"] not in specific
+    }
+    chosen = {**fallback, **specific}
+    return tuple(
+        Threshold(
+            metric=entry["metric"],
+            direction=entry["direction"],
+            warning=entry.get("warning"),
+            breach=entry.get("breach"),
+            unit=entry["unit"],
+            source=entry["source"],
+            counted_height_max_m=entry.get("counted_height_max_m"),
+            note=entry.get("note", ""),
         )
-    else:
-        air = Threshold(
-            "air_m3_per_person",
-            "min",
-            12.0,
-            8.0,
-            "m³",
-            DK_AIR,
-            note="A workroom normally gives at least 12 m³ of air per person and never less than 8 m³.",
-        )
-    return (
-        air,
-        Threshold("area_m2_per_person", "min", 10.0, 8.0, "m²", BCO_AREA),
-        Threshold("desks_per_fte", "min", 0.7, None, "desks/FTE", DESK_SHARING),
-        Threshold("peak_utilisation", "max", 0.85, 1.0, "share of desks", PEAK),
-        Threshold("quiet_zone_utilisation", "max", 0.9, 1.0, "share of desks", QUIET),
+        for _, entry in sorted(chosen.items())
     )

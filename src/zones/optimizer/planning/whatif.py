@@ -15,7 +15,12 @@ from typing import Literal
 
 import msgspec
 
-from zones.optimizer.planning.densification import DensificationFlag, analyse_densification
+from zones.optimizer.planning.densification import (
+    DensificationAnalysis,
+    DensificationFlag,
+    analyse_densification,
+    counted_air_per_person,
+)
 from zones.optimizer.planning.kpis import plan_kpis
 from zones.optimizer.planning.plan import Plan, PlanOptions
 from zones.optimizer.planning.planner import plan_office
@@ -37,6 +42,10 @@ class SweepStep:
     kpis: dict[str, float]
     warnings: tuple[DensificationFlag, ...]
     breaches: tuple[DensificationFlag, ...]
+    m2_per_person: float | None = None
+    """Floor area per person in the most crowded zone on its busiest day."""
+    m3_per_person: float | None = None
+    """Air per person there, the ceiling counted as the air threshold counts it."""
 
     @property
     def label(self) -> str:
@@ -53,6 +62,8 @@ class DensificationSweep:
     steps: tuple[SweepStep, ...]
     first_warning: SweepStep | None
     first_breach: SweepStep | None
+    thresholds: tuple[Threshold, ...] = ()
+    """The thresholds the steps were judged by (the chart draws the m² and m³ levels)."""
 
     def summary(self) -> str:
         """One sentence per threshold point, naming the step and what tripped."""
@@ -110,14 +121,27 @@ def densification_sweep(
                 kpis={**plan_kpis(variant, plan).as_dict(), "desks_per_fte": analysis.desks_per_fte},
                 warnings=analysis.flags_at("warning"),
                 breaches=analysis.flags_at("breach"),
+                m2_per_person=min((f.area_m2 / f.present for f in analysis.zones if f.present), default=None),
+                m3_per_person=_least_air(variant, analysis),
             )
         )
+        thresholds = analysis.thresholds
     return DensificationSweep(
         mode=mode,
         steps=tuple(results),
         first_warning=next((s for s in results if s.warnings or s.breaches), None),
         first_breach=next((s for s in results if s.breaches), None),
+        thresholds=thresholds or (),
     )
+
+
+def _least_air(scenario: Scenario, analysis: DensificationAnalysis) -> float | None:
+    """The least air per person in any zone on any day, counted as the first air threshold counts."""
+    air = next((t for t in analysis.thresholds if t.metric == "air_m3_per_person"), None)
+    zones = {z.key: z for z in scenario.zones}
+    height = air.counted_height_max_m if air is not None else None
+    figures = [counted_air_per_person(f, zones, height) for f in analysis.zones if f.present]
+    return min((f for f in figures if f is not None), default=None)
 
 
 def remove_desks(scenario: Scenario, count: int) -> Scenario:
