@@ -14,6 +14,7 @@ from sqlalchemy import Select, select
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.ext.asyncio import AsyncSession
 from sqlalchemy.orm import selectinload
+from uuid_utils.compat import uuid7
 
 from zones.bookings.context import BookingContext, Scope, count
 from zones.bookings.rules import (
@@ -27,7 +28,7 @@ from zones.bookings.rules import (
 )
 from zones.bookings.schemas import BookingRead
 from zones.bookings.times import local_today, period_bounds, site_zone
-from zones.calendar.events import CalendarConfig
+from zones.calendar.events import CalendarConfig, lifelong_uid
 from zones.calendar.outbox import announce_desk_booking
 from zones.errors import Conflict, Forbidden, InvalidInput, NotFound, RuleRefused
 from zones.models import (
@@ -143,7 +144,10 @@ class DeskBookings:
         starts_at, ends_at = period_bounds(place.site, day, period)
         await self._check_rules(place, employee, day, period, ends_at)
         now = self.context.now()
+        booking_id = uuid7()
         booking = Booking(
+            id=booking_id,
+            uid=lifelong_uid("desk-booking", booking_id, self.context.calendar),
             site_id=place.site.id,
             desk_id=place.desk.id,
             employee_id=employee.id,

@@ -12,11 +12,13 @@ from email_validator import EmailNotValidError, validate_email
 from sqlalchemy import func, or_, select
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import selectinload
+from uuid_utils.compat import uuid7
 
 from zones.bookings.context import BookingContext, Scope, count
 from zones.bookings.rules import check_horizon, check_opening_hours, check_working_day
 from zones.bookings.schemas import RoomBookingRead
 from zones.bookings.times import site_zone, to_utc
+from zones.calendar.events import lifelong_uid
 from zones.calendar.outbox import announce_room_booking
 from zones.errors import Forbidden, InvalidInput, NotFound, RuleRefused
 from zones.models import Employee, Policy, Room, RoomAttendee, RoomBooking, RoomBookingStatus, Site
@@ -99,7 +101,10 @@ class RoomBookings:
         start, end = self._times(site, policy, starts_at, ends_at)
         people = await self._attendees(attendees, organiser)
         self._check_capacity(room, len(people))
+        booking_id = uuid7()
         booking = RoomBooking(
+            id=booking_id,
+            uid=lifelong_uid("room-booking", booking_id, self.context.calendar),
             site_id=site.id,
             room_id=room.id,
             organiser_id=organiser.id,

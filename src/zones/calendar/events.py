@@ -13,6 +13,7 @@ from __future__ import annotations
 from dataclasses import dataclass, field
 from datetime import datetime, timedelta
 from urllib.parse import urlparse
+from uuid import UUID
 from zoneinfo import ZoneInfo
 
 from icalendar import Calendar, Event, vCalAddress, vDuration
@@ -98,6 +99,11 @@ def announced_uid(stored_uid: str, config: CalendarConfig) -> str:
     changing ZONES_PUBLIC_URL later never gives a booking a second UID its CANCEL would miss.
     """
     return stored_uid if "@" in stored_uid else f"{stored_uid}@{config.uid_domain}"
+
+
+def lifelong_uid(kind: str, booking_id: UUID, config: CalendarConfig) -> str:
+    """The UID a new booking is created with (`desk-booking-<id>@<host>`): no second write needed."""
+    return announced_uid(f"{kind}-{booking_id}", config)
 
 
 def desk_booking_facts(
