@@ -161,7 +161,7 @@ def heatmap_figure(analysis: DensificationAnalysis) -> Figure:
                 )
             )
     bar = figure.colorbar(image, ax=axes)
-    bar.set_label("people present ÷ usable desks (rooms: ÷ seats)")
+    bar.set_label("share of usable desks (rooms: of seats)")
     bar.ax.set_gid("heatmap-colorbar")
     bar.ax.axhline(target, color="red", linewidth=2, gid="target-line")
     ticks = [t for t in (0.0, 0.25, 0.5, 0.75, 1.0) if abs(t - target) > 0.06]
