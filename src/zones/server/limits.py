@@ -1,7 +1,6 @@
-"""What the app refuses before routing: request heads over the configured size, and query
-parameters with control characters.
+"""What the app refuses before routing: request heads over the configured size.
 
-Both are answered as problem details (`server/problems.py`) before any handler, dependency or
+They are answered as problem details (`server/problems.py`) before any handler, dependency or
 database sees the request, for every path.
 """
 
@@ -9,11 +8,9 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 from typing import Any
-from urllib.parse import parse_qsl
 
-from zones.server.problems import InvalidParam, send_problem
+from zones.server.problems import send_problem
 from zones.settings import Settings
-from zones.text import SINGLE_LINE_RULE, control_character
 
 
 @dataclass(frozen=True)
@@ -40,20 +37,6 @@ def header_bytes(scope: dict[str, Any]) -> int:
     return sum(len(name) + len(value) + 4 for name, value in scope.get("headers", []))
 
 
-def unclean_query_parameters(scope: dict[str, Any]) -> list[InvalidParam]:
-    """Query parameters whose name or value holds a control character (a NUL, a line break …).
-
-    No parameter of the API takes one, and the database would refuse a NUL in a filter.
-    """
-    pairs = parse_qsl(scope.get("query_string", b"").decode("utf-8", "replace"), keep_blank_values=True)
-    invalid: dict[str, InvalidParam] = {}
-    for name, value in pairs:
-        if found := control_character(name) or control_character(value):
-            shown = name if not control_character(name) else repr(name)
-            invalid.setdefault(shown, InvalidParam(shown, f"{SINGLE_LINE_RULE} (found {found})", "query"))
-    return list(invalid.values())
-
-
 async def refuse(scope: dict[str, Any], send: Any, limits: RequestLimits) -> bool:
     """Answer a request the app will not read, and say so; False lets it through to routing."""
     if (length := url_bytes(scope)) > limits.max_url_bytes:
@@ -70,8 +53,5 @@ async def refuse(scope: dict[str, Any], send: Any, limits: RequestLimits) -> boo
             431,
             f"The request headers take {size} bytes; this server takes at most {limits.max_header_bytes}.",
         )
-        return True
-    if invalid := unclean_query_parameters(scope):
-        await send_problem(send, 400, f"Validation failed for {scope['method']} {scope['path']}", invalid)
         return True
     return False

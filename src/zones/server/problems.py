@@ -26,7 +26,7 @@ from sqlalchemy import exc as database
 
 from zones.db.transaction import stored_meanwhile
 from zones.errors import Conflict, Forbidden, InvalidInput, NotFound, RuleRefused, ZonesError
-from zones.text import SINGLE_LINE_PATTERN, SINGLE_LINE_RULE
+from zones.text import SINGLE_LINE_PATTERN, SINGLE_LINE_RULE, control_character
 
 logger = logging.getLogger("zones.server")
 
@@ -86,6 +86,11 @@ def _from_validation_error(request: Request[Any, Any, Any], exc: ValidationExcep
     if invalid and all(item["reason"] == SINGLE_LINE_RULE and item["source"] == "body" for item in invalid):
         # Well-formed JSON whose text breaks the content rule: unprocessable, not malformed.
         problem.status_code, problem.title = 422, HTTPStatus(422).phrase
+    for item in invalid:
+        # A query value can be read back, so say which character broke the rule.
+        value = request.query_params.get(item["name"]) if item["source"] == "query" else None
+        if item["reason"] == SINGLE_LINE_RULE and (found := control_character(value or "")):
+            item["reason"] = f"{SINGLE_LINE_RULE} (found {found})"
     if problem.detail.startswith(_VALIDATION_FAILED):
         problem.detail = f"{_VALIDATION_FAILED}{request.method} {request.url.path}"
     problem.extra = {"invalid-params": invalid} if invalid else None
