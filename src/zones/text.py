@@ -48,3 +48,9 @@ def control_character(text: str) -> str | None:
     """The first character `SingleLine` refuses in `text`, as `U+001B`, or None when it is clean."""
     found = _CONTROL_CHARACTER.search(text)
     return f"U+{ord(found[0]):04X}" if found else None
+
+
+def single_line_problem(text: str) -> str | None:
+    """Why `text` is not one clean line (`must be one line … (found U+001B)`), or None when it is."""
+    found = control_character(text)
+    return f"{SINGLE_LINE_RULE} (found {found})" if found else None

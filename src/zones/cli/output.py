@@ -21,7 +21,7 @@ from zones.db.engine import sqlite_file
 from zones.errors import ZonesError
 from zones.office.errors import ConfigError
 from zones.settings import Settings, UnsupportedDatabase, hide_password
-from zones.text import SINGLE_LINE_RULE, control_character
+from zones.text import single_line_problem
 
 if TYPE_CHECKING:
     from zones.optimizer import planning
@@ -46,8 +46,8 @@ pass_invocation = click.make_pass_decorator(Invocation)
 
 def single_line(_context: click.Context, _parameter: click.Parameter, value: str) -> str:
     """A click callback that refuses a value with a control character or a line break."""
-    if found := control_character(value):
-        raise click.BadParameter(f"{SINGLE_LINE_RULE} (found {found})")
+    if problem := single_line_problem(value):
+        raise click.BadParameter(problem)
     return value
 
 

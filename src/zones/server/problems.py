@@ -26,7 +26,7 @@ from sqlalchemy import exc as database
 
 from zones.db.transaction import stored_meanwhile
 from zones.errors import Conflict, Forbidden, InvalidInput, NotFound, RuleRefused, ZonesError
-from zones.text import SINGLE_LINE_PATTERN, SINGLE_LINE_RULE, control_character
+from zones.text import SINGLE_LINE_PATTERN, SINGLE_LINE_RULE, single_line_problem
 
 logger = logging.getLogger("zones.server")
 
@@ -89,8 +89,8 @@ def _from_validation_error(request: Request[Any, Any, Any], exc: ValidationExcep
     for item in invalid:
         # A query value can be read back, so say which character broke the rule.
         value = request.query_params.get(item["name"]) if item["source"] == "query" else None
-        if item["reason"] == SINGLE_LINE_RULE and (found := control_character(value or "")):
-            item["reason"] = f"{SINGLE_LINE_RULE} (found {found})"
+        if item["reason"] == SINGLE_LINE_RULE and (why := single_line_problem(value or "")):
+            item["reason"] = why
     if problem.detail.startswith(_VALIDATION_FAILED):
         problem.detail = f"{_VALIDATION_FAILED}{request.method} {request.url.path}"
     problem.extra = {"invalid-params": invalid} if invalid else None

@@ -24,7 +24,7 @@ from sqlalchemy.orm import selectinload
 from zones.db.rows import assign_changed
 from zones.models import Absence, Employee, Role, Site, Team, TeamKind
 from zones.office.errors import ConfigError, Problem, read_input_text
-from zones.text import SINGLE_LINE_RULE, control_character
+from zones.text import single_line_problem
 from zones.weekdays import Weekday
 
 REQUIRED_COLUMNS = ("email", "name")
@@ -190,8 +190,8 @@ def _parse_row(record: dict[str, Any], line: int, sites: set[str]) -> StaffRow:
 
 def _single_line(column: str, text: str) -> None:
     """Refuse a value with a control character or a line break (a quoted CSV field may hold one)."""
-    if found := control_character(text):
-        raise ValueError(f"{column} {SINGLE_LINE_RULE} (found {found})")
+    if problem := single_line_problem(text):
+        raise ValueError(f"{column} {problem}")
 
 
 def _weekdays(text: str) -> tuple[int, ...]:
