@@ -91,19 +91,13 @@ class EventFacts:
     categories: list[str] = field(default_factory=list)
 
 
-def announced_uid(stored_uid: str, config: CalendarConfig) -> str:
-    """The UID a booking keeps for life, given the one stored with it.
-
-    A booking is stored as `desk-booking-<id>` (or `room-booking-<id>`); its first announcement
-    adds the domain of the public URL of that moment. A UID that has its domain keeps it, so
-    changing ZONES_PUBLIC_URL later never gives a booking a second UID its CANCEL would miss.
-    """
-    return stored_uid if "@" in stored_uid else f"{stored_uid}@{config.uid_domain}"
-
-
 def lifelong_uid(kind: str, booking_id: UUID, config: CalendarConfig) -> str:
-    """The UID a new booking is created with (`desk-booking-<id>@<host>`): no second write needed."""
-    return announced_uid(f"{kind}-{booking_id}", config)
+    """The UID a booking is created with and keeps for life: `desk-booking-<id>@<host of the public URL>`.
+
+    It is stored with the booking, so changing ZONES_PUBLIC_URL later never gives a booking a
+    second UID that its CANCEL would miss.
+    """
+    return f"{kind}-{booking_id}@{config.uid_domain}"
 
 
 def desk_booking_facts(

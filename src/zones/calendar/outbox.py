@@ -18,7 +18,6 @@ from zones.calendar.events import (
     EventFacts,
     Person,
     Place,
-    announced_uid,
     calendar,
     desk_booking_facts,
     event,
@@ -169,18 +168,10 @@ def _queue(
     )
 
 
-def settle_uid(booking: Booking | RoomBooking, config: CalendarConfig) -> None:
-    """Give a booking its lifelong UID at its first announcement; later ones leave it as it is."""
-    uid = announced_uid(booking.uid, config)
-    if uid != booking.uid:
-        booking.uid = uid
-
-
 async def announce_desk_booking(
     session: AsyncSession, booking: Booking, config: CalendarConfig, now: datetime, verb: str
 ) -> None:
     """Queue a REQUEST (booked, moved) or CANCEL (cancelled, released) for the person booked."""
-    settle_uid(booking, config)
     facts = await desk_booking_facts_for(session, booking, config, now)
     method = REQUEST if booking.status.active else CANCEL
     _queue(session, facts, config, method, facts.attendees[0], verb, now, booking_id=booking.id)
@@ -195,7 +186,6 @@ async def announce_room_booking(
     removed: list[RoomAttendee] | None = None,
 ) -> None:
     """Queue the room booking to every attendee (REQUEST or CANCEL) and a CANCEL to anyone removed."""
-    settle_uid(booking, config)
     attendees = list(
         await session.scalars(select(RoomAttendee).where(RoomAttendee.room_booking_id == booking.id))
     )

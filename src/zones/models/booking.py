@@ -62,12 +62,9 @@ ACTIVE_STATUSES = (BookingStatus.BOOKED, BookingStatus.CHECKED_IN)
 UID_LENGTH = 200
 
 
-def unannounced_uid(kind: str) -> Callable[[ExecutionContext], str]:
-    """The UID a booking is inserted with: `<kind>-<id>`, still without a domain.
-
-    Its first announcement (`zones.calendar.outbox`) adds the domain of the public URL of that
-    moment; from then on the UID never changes, whatever the settings say later.
-    """
+def fallback_uid(kind: str) -> Callable[[ExecutionContext], str]:
+    """A UID for a row inserted without one (`<kind>-<id>`): the booking services always set the
+    whole lifelong UID (`zones.calendar.events.lifelong_uid`) when they create a booking."""
 
     def default(context: ExecutionContext) -> str:
         return f"{kind}-{context.get_current_parameters()['id']}"  # type: ignore[attr-defined]
@@ -120,8 +117,8 @@ class Booking(Base):
     """When it was cancelled or released."""
     sequence: Mapped[int] = mapped_column(Integer(), default=0)
     """iCalendar SEQUENCE: raised on every change a calendar must see."""
-    uid: Mapped[str] = mapped_column(String(UID_LENGTH), unique=True, default=unannounced_uid("desk-booking"))
-    """iCalendar UID, fixed when the booking is first announced: every invite, download and feed uses it."""
+    uid: Mapped[str] = mapped_column(String(UID_LENGTH), unique=True, default=fallback_uid("desk-booking"))
+    """iCalendar UID, fixed when the booking is made: every invite, download and feed uses it."""
 
     desk: Mapped[Desk] = relationship(lazy="raise")
     employee: Mapped[Employee] = relationship(foreign_keys=[employee_id], lazy="raise")
@@ -183,8 +180,8 @@ class RoomBooking(Base):
         enum_column(RoomBookingStatus), default=RoomBookingStatus.BOOKED
     )
     sequence: Mapped[int] = mapped_column(Integer(), default=0)
-    uid: Mapped[str] = mapped_column(String(UID_LENGTH), unique=True, default=unannounced_uid("room-booking"))
-    """iCalendar UID, fixed when the booking is first announced (see `Booking.uid`)."""
+    uid: Mapped[str] = mapped_column(String(UID_LENGTH), unique=True, default=fallback_uid("room-booking"))
+    """iCalendar UID, fixed when the booking is made (see `Booking.uid`)."""
 
     attendees: Mapped[list[RoomAttendee]] = relationship(
         back_populates="room_booking",
