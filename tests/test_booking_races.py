@@ -7,6 +7,7 @@ stand between the racers; a barrier releases them all at once.
 from __future__ import annotations
 
 import asyncio
+from dataclasses import replace
 from datetime import UTC, datetime, timedelta
 from itertools import pairwise
 from typing import Any
@@ -16,12 +17,13 @@ from sqlalchemy import func, select
 
 from booking_support import World, build_world, weekday
 from zones.auth import Principal
+from zones.bookings import queries
 from zones.bookings.context import BookingContext
 from zones.bookings.desks import DeskBookings
 from zones.bookings.rooms import RoomBookings
 from zones.db import Database
 from zones.errors import RuleRefused, ZonesError
-from zones.models import DeskSlot, Employee, Period, Role, RoomBooking, RoomBookingStatus
+from zones.models import Booking, DeskSlot, Employee, Period, Role, RoomBooking, RoomBookingStatus, Zone
 
 RACERS = 16
 
@@ -33,12 +35,21 @@ async def world(db: Database) -> World:
 
 @pytest.fixture
 def no_prechecks(monkeypatch: pytest.MonkeyPatch) -> None:
-    """Skip the checks before the insert and widen the race window, leaving only the constraints."""
+    """Blind the checks before the insert and widen the race window, leaving only what the database
+    enforces: the unique keys of the slots, and the caps re-checked inside the booking's INSERT."""
+    read_facts = queries.booking_facts
+
+    async def facts_seeing_nothing_booked(*args: Any, **kwargs: Any) -> queries.BookingFacts | None:
+        facts = await read_facts(*args, **kwargs)
+        await asyncio.sleep(0.02)
+        if facts is None:
+            return None
+        return replace(facts, other_days=0, desk_taken=False, own_booking_id=None)
 
     async def pass_after_a_pause(*_: Any, **__: Any) -> None:
         await asyncio.sleep(0.02)
 
-    monkeypatch.setattr(DeskBookings, "_check_free", pass_after_a_pause)
+    monkeypatch.setattr(queries, "booking_facts", facts_seeing_nothing_booked)
     monkeypatch.setattr(RoomBookings, "_check_free", pass_after_a_pause)
 
 
@@ -110,6 +121,52 @@ async def test_one_person_racing_for_many_desks_gets_exactly_one(world: World, n
     )
     assert sum(1 for r in results if not isinstance(r, ZonesError)) == 1
     assert {r.code for r in results if isinstance(r, ZonesError)} == {"already-booked"}
+
+
+async def test_one_person_racing_for_every_day_of_a_week_gets_only_the_weekly_cap(
+    world: World, no_prechecks: None
+) -> None:
+    ann = world.people["ann"]
+    days = [weekday(offset) for offset in range(7, 12)]  # Monday to Friday of the next week
+    codes = [f"C1-{n:02d}" for n in range(1, 6)]
+    results = await _race(
+        world,
+        [
+            (ann, lambda ctx, c=c, d=d: DeskBookings(ctx).book(world.desk(c), d, Period.FULL))
+            for c, d in zip(codes, days, strict=True)
+        ],
+    )
+    async with world.db.read_session() as session:
+        kept = await session.scalar(
+            select(func.count(Booking.day.distinct())).where(Booking.employee_id == ann.employee_id)
+        )
+    won = [r for r in results if not isinstance(r, ZonesError)]
+    assert len(won) == kept == 3, results  # 60 % of five working days
+    assert {r.code for r in results if isinstance(r, ZonesError)} == {"attendance-cap"}
+
+
+async def test_racers_for_a_capped_zone_never_exceed_its_cap(world: World, no_prechecks: None) -> None:
+    async with world.db.write_session() as session:
+        zone = await session.get_one(Zone, world.desks["C1-01"].zone_id)
+        zone.occupancy_cap = 2
+    racers = await _racers(world, 8)
+    day = weekday(8)
+    results = await _race(
+        world,
+        [
+            (p, lambda ctx, i=i: DeskBookings(ctx).book(world.desk(f"C1-{i + 1:02d}"), day, Period.FULL))
+            for i, p in enumerate(racers)
+        ],
+    )
+    async with world.db.read_session() as session:
+        held = await session.scalar(
+            select(func.count(DeskSlot.desk_id.distinct()))
+            .join(Booking, Booking.id == DeskSlot.booking_id)
+            .where(DeskSlot.day == day, Booking.desk_id.in_([world.desk(f"C1-{i:02d}") for i in range(1, 9)]))
+        )
+    assert held == 2
+    assert sum(1 for r in results if not isinstance(r, ZonesError)) == 2
+    assert {r.code for r in results if isinstance(r, ZonesError)} == {"zone-full"}
 
 
 async def test_racing_for_one_room_gives_one_booking_per_time(world: World, no_prechecks: None) -> None:

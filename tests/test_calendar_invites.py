@@ -3,21 +3,34 @@ icalendar and by ical.js (Thunderbird's parser), with stable UIDs and rising SEQ
 
 from __future__ import annotations
 
+import json
+from dataclasses import dataclass, replace
 from datetime import UTC, date, datetime, timedelta
+from uuid import UUID
 
 import pytest
 from icalendar import Calendar
-from sqlalchemy import select
+from sqlalchemy import insert, select
 
 from booking_support import World, as_, build_world, weekday
 from calendar_support import assert_wire_format, parse_both
 from helpers import minimal_office, write_office
 from zones.bookings.desks import DeskBookings, release_no_shows
 from zones.bookings.rooms import RoomBookings
-from zones.calendar.events import CalendarConfig
+from zones.calendar.events import (
+    CalendarConfig,
+    EventFacts,
+    Person,
+    Place,
+    calendar,
+    desk_booking_facts,
+    event,
+    to_text,
+)
+from zones.calendar.outbox import desk_invite_row, desk_place, outbox_row, render, render_facts
 from zones.db import Database
 from zones.errors import ZonesError
-from zones.models import OutboxMessage, Period, Site
+from zones.models import Activity, Booking, BookingStatus, Employee, OutboxMessage, Period, Site
 from zones.office.load import load_office
 from zones.office.parse import load_office_file, load_policy_file
 from zones.office.paths import default_policy_file
@@ -35,6 +48,11 @@ async def outbox(world: World) -> list[OutboxMessage]:
         )
 
 
+def ics(message: OutboxMessage) -> str:
+    """The iCalendar object the sender e-mails for `message`."""
+    return render(message).ics
+
+
 def only_event(text: str) -> Calendar:
     cal = Calendar.from_ical(text)
     assert len(cal.events) == 1
@@ -49,8 +67,8 @@ async def test_a_booking_queues_one_request_with_everything_a_client_needs(world
     ann = world.people["ann"]
     assert (message.method, message.sequence, message.recipient) == ("REQUEST", 0, ann.email)
     assert message.subject.startswith("Booked: Desk Q1-03 · Quiet zone")
-    cal, seen = parse_both(message.ics)
-    assert_wire_format(message.ics)
+    cal, seen = parse_both(ics(message))
+    assert_wire_format(ics(message))
     assert cal["METHOD"] == "REQUEST"
     vevent = cal.events[0]
     assert str(vevent["UID"]) == message.uid == f"desk-booking-{booking.id}@127.0.0.1"
@@ -94,14 +112,14 @@ async def test_updates_keep_the_uid_and_raise_the_sequence_and_cancel_matches(wo
     messages = await outbox(world)
     assert [(m.method, m.sequence) for m in messages] == [("REQUEST", 0), ("REQUEST", 1), ("CANCEL", 2)]
     assert len({m.uid for m in messages}) == 1
-    cancel = only_event(messages[-1].ics)
+    cancel = only_event(ics(messages[-1]))
     assert cancel["METHOD"] == "CANCEL"
     assert str(cancel.events[0]["STATUS"]) == "CANCELLED"
     assert int(cancel.events[0]["SEQUENCE"]) == 2
-    moved = only_event(messages[1].ics).events[0]
+    moved = only_event(ics(messages[1])).events[0]
     assert str(moved["SUMMARY"]) == "Desk Q1-04 · Quiet zone"
     for message in messages:
-        parse_both(message.ics)
+        parse_both(ics(message))
 
 
 async def test_a_released_no_show_gets_a_cancel(world: World) -> None:
@@ -152,7 +170,7 @@ async def test_room_invites_go_to_everyone_and_removed_people_get_a_cancel(world
     first = [m for m in messages if m.sequence == 0]
     assert {m.recipient for m in first} == {world.people["ann"].email, bob, eve}
     assert {m.method for m in first} == {"REQUEST"}
-    invite = only_event(first[0].ics).events[0]
+    invite = only_event(ics(first[0])).events[0]
     assert str(invite["TRANSP"]) == "OPAQUE"
     roles = {str(a): a.params["ROLE"] for a in invite["ATTENDEE"]}
     assert roles[f"mailto:{world.people['ann'].email}"] == "CHAIR"
@@ -163,11 +181,11 @@ async def test_room_invites_go_to_everyone_and_removed_people_get_a_cancel(world
         (eve, "CANCEL"),
     }
     removal = next(m for m in second if m.method == "CANCEL")
-    cancel_event = only_event(removal.ics).events[0]
+    cancel_event = only_event(ics(removal)).events[0]
     assert [str(a) for a in [cancel_event["ATTENDEE"]]] == [f"mailto:{eve}"]
     assert str(cancel_event["SUMMARY"]) == "Budget workshop; part 1 · Havnen"
     for message in messages:
-        parse_both(message.ics)
+        parse_both(ics(message))
 
 
 @pytest.mark.parametrize(
@@ -219,10 +237,179 @@ async def test_bookings_on_clock_change_days_land_at_local_eight(
     async with db.read_session() as session:
         message = (await session.scalars(select(OutboxMessage))).one()
         assert (await session.scalars(select(Site.timezone))).one() == timezone
-    cal, seen = parse_both(message.ics)
+    cal, seen = parse_both(ics(message))
     vevent = cal.events[0]
     assert vevent["DTSTART"].dt.hour == 8 and str(vevent["DTSTART"].dt.tzinfo) == timezone
     assert vevent["DTSTART"].dt.astimezone(UTC).isoformat().replace("+00:00", ".000Z") == utc_start
     # ical.js converts with the file's own VTIMEZONE rules, as Thunderbird and Outlook do.
     assert seen["events"][0]["start_utc"] == utc_start
     assert seen["events"][0]["start_local"] == f"{day.isoformat()}T08:00:00"
+
+
+@dataclass(frozen=True)
+class LightBooking:
+    """A desk booking as the booking hot path holds it: no ORM object."""
+
+    id: UUID
+    uid: str
+    sequence: int
+    starts_at: datetime
+    ends_at: datetime
+    status: BookingStatus
+
+
+SENDER = CalendarConfig(
+    public_url="https://zones.kommune.example.dk",
+    organizer="desks@kommune.example.dk",
+    organizer_name="Kommunens skriveborde",
+)
+DESK_Q1_03 = Place(
+    "Rådhuset", "1st floor", "Quiet zone · north", Activity.QUIET, "Desk Q1-03", "Europe/Copenhagen"
+)
+ANN = Person("ann@example.org", "Ann Holm")
+QUEUED_AT = datetime(2026, 11, 30, 9, 15, 42, tzinfo=UTC)
+BOOKING_ID = UUID("01936f4e-0000-7000-8000-000000000001")
+
+
+def light_booking(status: BookingStatus = BookingStatus.BOOKED) -> LightBooking:
+    return LightBooking(
+        id=BOOKING_ID,
+        uid=f"desk-booking-{BOOKING_ID}@zones.old.example.org",
+        sequence=3,
+        starts_at=datetime(2026, 12, 1, 7, tzinfo=UTC),
+        ends_at=datetime(2026, 12, 1, 16, tzinfo=UTC),
+        status=status,
+    )
+
+
+def as_stored(row: dict[str, object]) -> OutboxMessage:
+    """The message `row` becomes once its facts have been through a JSON column and back."""
+    return OutboxMessage(**row | {"facts": json.loads(json.dumps(row["facts"]))})
+
+
+@pytest.mark.parametrize(
+    ("status", "verb", "method", "check_in"),
+    [
+        (
+            BookingStatus.BOOKED,
+            "Booked",
+            "REQUEST",
+            ["Check in at the desk when you arrive, or it is released for others."],
+        ),
+        (BookingStatus.CANCELLED, "Cancelled", "CANCEL", []),
+    ],
+)
+def test_a_desk_invite_row_holds_facts_only_and_renders_the_invite_the_booking_describes(
+    status: BookingStatus, verb: str, method: str, check_in: list[str]
+) -> None:
+    booking = light_booking(status)
+    row = desk_invite_row(booking, DESK_Q1_03, ANN, SENDER, QUEUED_AT, verb)
+    assert (row["ics"], row["body"]) == (None, None), "no iCalendar text is built in the booking request"
+    assert (row["method"], row["uid"], row["sequence"], row["booking_id"]) == (
+        method,
+        booking.uid,
+        3,
+        BOOKING_ID,
+    )
+    assert (row["recipient"], row["recipient_name"]) == (ANN.email, "Ann Holm")
+    assert row["subject"] == f"{verb}: Desk Q1-03 · Quiet zone, Tue 01 Dec 2026"
+    assert not {"id", "created_at", "updated_at"} & row.keys(), "the columns' defaults fill those"
+
+    rendered = render(as_stored(row))
+
+    facts = desk_booking_facts(booking, DESK_Q1_03, ANN, SENDER, QUEUED_AT)
+    cal = calendar(method, [event(facts, SENDER, cancelled=method == "CANCEL")], {"Europe/Copenhagen"})
+    assert rendered.ics == to_text(cal)
+    assert rendered.body == "\n".join(
+        [
+            f"{verb}: Desk Q1-03 · Quiet zone",
+            "When: Tue 01 Dec 2026, 08:00–17:00 (Europe/Copenhagen)",
+            "Where: Rådhuset / 1st floor / Quiet zone · north / Desk Q1-03",
+            *check_in,
+            f"Details: https://zones.kommune.example.dk/bookings/{BOOKING_ID}",
+        ]
+    )
+    vevent = Calendar.from_ical(rendered.ics).events[0]
+    assert vevent["DTSTAMP"].dt == QUEUED_AT, "stamped when the change was made, not when it is sent"
+    assert str(vevent["ORGANIZER"]) == "mailto:desks@kommune.example.dk"
+
+
+def test_a_cancel_to_a_removed_attendee_renders_with_that_attendee_alone() -> None:
+    chair = Person("ann@example.org", "Ann Holm", "CHAIR", "ACCEPTED")
+    bob = Person("bob@example.org", "Bob", "REQ-PARTICIPANT", "NEEDS-ACTION")
+    eve = Person("eve@example.org", "Eve\nLine")
+    facts = EventFacts(
+        uid="room-booking-1@zones.kommune.example.dk",
+        sequence=1,
+        summary="Budget workshop; part 1 · Havnen",
+        location="Rådhuset / 2nd floor / Workshops / Havnen",
+        start=datetime(2026, 12, 2, 9, tzinfo=UTC),
+        end=datetime(2026, 12, 2, 11, tzinfo=UTC),
+        timezone="Europe/Copenhagen",
+        url="https://zones.kommune.example.dk/room-bookings/1",
+        attendees=[chair, bob],
+        transparent=False,
+        cancelled=False,
+        stamp=QUEUED_AT,
+        categories=["Workshop"],
+    )
+    room_booking_id = UUID("01936f4e-0000-7000-8000-000000000002")
+    row = outbox_row(
+        facts,
+        SENDER,
+        "CANCEL",
+        eve,
+        "Removed",
+        QUEUED_AT,
+        room_booking_id=room_booking_id,
+        only_attendee=True,
+    )
+    assert (row["recipient_name"], row["room_booking_id"], row["booking_id"]) == (
+        "Eve Line",
+        room_booking_id,
+        None,
+    )
+
+    rendered = render(as_stored(row))
+
+    shown = replace(facts, attendees=[eve])
+    assert rendered.ics == to_text(
+        calendar("CANCEL", [event(shown, SENDER, cancelled=True)], {"Europe/Copenhagen"})
+    )
+    assert rendered.body == "\n".join(
+        [
+            "Removed: Budget workshop; part 1 · Havnen",
+            "When: Wed 02 Dec 2026, 10:00–12:00 (Europe/Copenhagen)",
+            "Where: Rådhuset / 2nd floor / Workshops / Havnen",
+            "Details: https://zones.kommune.example.dk/room-bookings/1",
+        ]
+    )
+
+
+def test_facts_of_an_unknown_version_are_refused_rather_than_guessed() -> None:
+    row = desk_invite_row(light_booking(), DESK_Q1_03, ANN, SENDER, QUEUED_AT, "Booked")
+    with pytest.raises(ValueError, match="version 2"):
+        render_facts("REQUEST", row["facts"] | {"version": 2})
+
+
+async def test_a_desk_invite_row_inserted_with_sqlalchemy_core_is_the_invite_the_booking_queued(
+    world: World,
+) -> None:
+    booked = await as_(
+        world, "ann", lambda ctx: DeskBookings(ctx).book(world.desk("Q1-03"), weekday(1), Period.FULL)
+    )
+    [queued] = await outbox(world)
+    async with world.db.write_session() as session:
+        stored = await session.get_one(Booking, booked.id)
+        light = LightBooking(
+            stored.id, stored.uid, stored.sequence, stored.starts_at, stored.ends_at, stored.status
+        )
+        place = await desk_place(session, stored.desk_id)
+        ann = await session.get_one(Employee, stored.employee_id)
+        row = desk_invite_row(
+            light, place, Person(ann.email, ann.name), world.calendar, world.clock(), "Booked"
+        )
+        await session.execute(insert(OutboxMessage.__table__).values(row))
+    again = next(m for m in await outbox(world) if m.id != queued.id)
+    assert again.created_at is not None and again.facts == queued.facts
+    assert render(again) == render(queued)

@@ -19,6 +19,7 @@ from zones.bookings.context import BookingContext
 from zones.bookings.desks import DeskBookings, release_no_shows
 from zones.bookings.rooms import RoomBookings
 from zones.calendar.events import CalendarConfig
+from zones.calendar.outbox import render
 from zones.db import Database
 from zones.models import Booking, OutboxMessage, Period, RoomBooking
 from zones.server.app import create_app
@@ -57,8 +58,13 @@ async def outbox(world: World) -> list[OutboxMessage]:
         )
 
 
-def event_uid(ics: str) -> str:
+def ics_uid(ics: str) -> str:
     return str(Calendar.from_ical(ics).events[0]["UID"])
+
+
+def event_uid(message: OutboxMessage) -> str:
+    """The UID in the iCalendar object the sender e-mails for `message`."""
+    return ics_uid(render(message).ics)
 
 
 async def test_a_desk_booking_keeps_its_uid_when_the_public_url_changes(world: World) -> None:
@@ -70,8 +76,8 @@ async def test_a_desk_booking_keeps_its_uid_when_the_public_url_changes(world: W
     await as_at(world, "ann", AFTER, lambda ctx: DeskBookings(ctx).cancel(booking.id))
     messages = await outbox(world)
     assert [m.method for m in messages] == ["REQUEST", "REQUEST", "CANCEL"]
-    assert {m.uid for m in messages} == {event_uid(m.ics) for m in messages} == {uid}
-    assert str(Calendar.from_ical(messages[-1].ics).events[0]["URL"]).startswith(AFTER.public_url), (
+    assert {m.uid for m in messages} == {event_uid(m) for m in messages} == {uid}
+    assert str(Calendar.from_ical(render(messages[-1]).ics).events[0]["URL"]).startswith(AFTER.public_url), (
         "links follow the settings of the moment; only the UID is fixed"
     )
     async with world.db.read_session() as session:
@@ -87,7 +93,7 @@ async def test_a_no_show_release_cancels_with_the_uid_the_booking_was_sent_with(
     assert [b.id for b in released] == [booking.id]
     cancel = (await outbox(world))[-1]
     assert cancel.method == "CANCEL"
-    assert cancel.uid == event_uid(cancel.ics) == f"desk-booking-{booking.id}@zones.old.example.org"
+    assert cancel.uid == event_uid(cancel) == f"desk-booking-{booking.id}@zones.old.example.org"
 
 
 async def test_a_room_booking_keeps_its_uid_for_updates_removals_and_its_cancel(world: World) -> None:
@@ -99,7 +105,7 @@ async def test_a_room_booking_keeps_its_uid_for_updates_removals_and_its_cancel(
     messages = await outbox(world)
     assert {m.method for m in messages} == {"REQUEST", "CANCEL"} and len(messages) == 7
     uid = f"room-booking-{booking.id}@zones.old.example.org"
-    assert {m.uid for m in messages} == {event_uid(m.ics) for m in messages} == {uid}
+    assert {m.uid for m in messages} == {event_uid(m) for m in messages} == {uid}
     async with world.db.read_session() as session:
         assert (await session.get_one(RoomBooking, booking.id)).uid == uid
 
@@ -121,7 +127,7 @@ async def test_downloads_and_feeds_carry_the_stored_uid(world: World, client: As
     )
     room = await book_havnen_before(world, datetime(2026, 12, 2, 9), [])
     download = await client.get(f"/bookings/{desk.id}.ics", headers=world.headers("ann"))
-    assert event_uid(download.text) == f"desk-booking-{desk.id}@zones.old.example.org"
+    assert ics_uid(download.text) == f"desk-booking-{desk.id}@zones.old.example.org"
     feed_url = (await client.post("/calendar/feed", headers=world.headers("ann"))).json()["url"]
     feed = await client.get(feed_url.removeprefix(AFTER.public_url))
     assert {str(e["UID"]) for e in Calendar.from_ical(feed.text).events} == {

@@ -19,6 +19,7 @@ from sqlalchemy import select
 from booking_support import MONDAY, START, as_, build_world
 from helpers import minimal_office, write_office
 from zones.bookings.desks import DeskBookings
+from zones.calendar.outbox import render
 from zones.cli import main
 from zones.db import create_database
 from zones.models import OutboxMessage, Period
@@ -254,4 +255,4 @@ def test_bookings_release_follows_the_given_clock_and_links_to_the_public_url(cl
     assert "released 0 booking(s)" in release_at(0), "08:00 in Copenhagen: check-in is still open"
     assert "released 1 booking(s)" in release_at(5)
     [invite] = asyncio.run(released_invites())
-    assert "Details: https://zones.example.dk/bookings/" in invite.body
+    assert "Details: https://zones.example.dk/bookings/" in render(invite).body

@@ -16,11 +16,15 @@ from sqlalchemy import select
 from booking_support import MONDAY, START, as_, build_world
 from smtp_support import smtp_server_fixture
 from zones.bookings.desks import DeskBookings
+from zones.calendar.outbox import render
 from zones.cli import main
 from zones.db import create_database
 from zones.models import OutboxMessage, OutboxStatus, Period
 
 smtp = smtp_server_fixture()
+
+COPIED = ("recipient_name", "subject", "method", "uid", "sequence", "facts", "ics", "body")
+"""What a broken copy of an invite keeps of the original."""
 
 
 def zones(
@@ -43,10 +47,9 @@ def book_a_desk(url: str, **unsendable: Any) -> Any:
             if unsendable:
                 async with database.write_session() as session:
                     invite = (await session.scalars(select(OutboxMessage))).one()
-                    fields = ("recipient_name", "subject", "method", "uid", "sequence", "ics", "body")
                     session.add(
                         OutboxMessage(
-                            **{name: getattr(invite, name) for name in fields},
+                            **{name: getattr(invite, name) for name in COPIED},
                             status=OutboxStatus.PENDING,
                             attempts=0,
                             next_attempt_at=START,
@@ -112,6 +115,16 @@ def test_outbox_send_delivers_around_an_unsendable_invite_and_show_says_why_it_f
     assert messages(clean_url)[0].status is OutboxStatus.FAILED
 
 
+def test_outbox_show_ics_prints_each_invite_as_the_sender_renders_it(clean_url: str) -> None:
+    booking = book_a_desk(clean_url)
+    [invite] = messages(clean_url)
+    assert invite.ics is None, "the booking stored the invite's facts, not its text"
+    shown = zones(clean_url, "outbox", "show", "--ics")
+    assert shown.exit_code == 0, shown.stderr
+    assert "\n".join(render(invite).ics.splitlines()) in "\n".join(shown.stdout.splitlines())
+    assert f"UID:desk-booking-{booking.id}@127.0.0.1" in shown.stdout
+
+
 def test_bookings_release_cancels_with_the_configured_organizer_and_the_uid_the_booking_was_sent_with(
     clean_url: str,
 ) -> None:
@@ -125,7 +138,7 @@ def test_bookings_release_cancels_with_the_configured_organizer_and_the_uid_the_
     assert result.exit_code == 0, result.stderr
     assert "released 1 booking(s)" in result.stdout
     cancel = messages(clean_url)[-1]
-    event = Calendar.from_ical(cancel.ics).events[0]
+    event = Calendar.from_ical(render(cancel).ics).events[0]
     assert cancel.method == "CANCEL"
     assert str(event["ORGANIZER"]) == "mailto:desks@kommune.example.dk"
     assert event["ORGANIZER"].params["CN"] == "Kommunens skriveborde"

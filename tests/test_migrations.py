@@ -196,3 +196,41 @@ def test_upgrading_bookings_from_before_stored_uids_keeps_the_uids_their_invites
     downgrade(empty_url, "0005")
     upgrade(empty_url)
     assert asyncio.run(_uids_and_an_overlapping_room_booking(empty_url)) == uids, "down and up again"
+
+
+async def _invites(url: str) -> dict[object, tuple[str, str]]:
+    """Every outbox message's iCalendar object and text, as the sender would e-mail them."""
+    from sqlalchemy import select
+
+    from zones.calendar.outbox import render
+    from zones.models import OutboxMessage
+
+    database = create_database(url)
+    async with database.read_session() as session:
+        messages = list(await session.scalars(select(OutboxMessage)))
+    await database.dispose()
+    return {message.id: (render(message).ics, render(message).body) for message in messages}
+
+
+async def _stored_text(url: str) -> dict[object, tuple[str, str]]:
+    """The `ics` and `body` columns as a release before 0007 reads them."""
+    from advanced_alchemy.types import GUID
+    from sqlalchemy import column, select, table
+
+    outbox = table("outbox_message", column("id", GUID()), column("ics"), column("body"))
+    database = create_database(url)
+    async with database.read_session() as session:
+        rows = (await session.execute(select(outbox.c.id, outbox.c.ics, outbox.c.body))).all()
+    await database.dispose()
+    return {row_id: (ics, body) for row_id, ics, body in rows}
+
+
+def test_downgrading_below_outbox_facts_renders_the_text_of_every_waiting_invite(empty_url: str) -> None:
+    upgrade(empty_url)
+    asyncio.run(_book_desk_and_room(empty_url))
+    invites = asyncio.run(_invites(empty_url))
+    assert len(invites) == 2
+    downgrade(empty_url, "0006")
+    assert asyncio.run(_stored_text(empty_url)) == invites, "the previous release sends the same invites"
+    upgrade(empty_url)
+    assert asyncio.run(_invites(empty_url)) == invites, "and so does this one, from the stored text"

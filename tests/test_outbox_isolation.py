@@ -17,6 +17,7 @@ from booking_support import START, World, as_, build_world, weekday
 from smtp_support import smtp_server_fixture
 from zones.bookings.desks import DeskBookings
 from zones.bookings.rooms import RoomBookings
+from zones.calendar.outbox import render
 from zones.calendar.sender import MAX_ATTEMPTS, deliver_due, deliver_until_done
 from zones.db import Database
 from zones.models import OutboxMessage, OutboxStatus, Period, Room
@@ -26,6 +27,7 @@ from zones.settings import MailSettings
 smtp = smtp_server_fixture()
 
 INJECTED = "Bcc: everyone@example.org"
+COPIED = ("recipient", "recipient_name", "subject", "method", "uid", "sequence", "facts", "ics", "body")
 
 
 @pytest.fixture
@@ -40,8 +42,7 @@ async def store_directly(world: World, **changes: Any) -> OutboxMessage:
             await session.scalars(select(OutboxMessage).order_by(OutboxMessage.created_at.desc()))
         ).first()
         assert model is not None
-        fields = ("recipient", "recipient_name", "subject", "method", "uid", "sequence", "ics", "body")
-        values = {name: getattr(model, name) for name in fields}
+        values = {name: getattr(model, name) for name in COPIED}
         message = OutboxMessage(
             **values
             | {"status": OutboxStatus.PENDING, "attempts": 0, "next_attempt_at": world.clock()}
@@ -137,6 +138,55 @@ async def test_long_titles_and_room_names_give_a_subject_that_fits_the_outbox(wo
     assert len(subjects) == 2
     assert all(len(subject) <= SUBJECT_LENGTH and subject.endswith("…") for subject in subjects)
     assert all(subject.startswith("Invitation: Budget workshop yyy") for subject in subjects)
+
+
+async def test_a_message_whose_invite_cannot_be_rendered_is_backed_off_while_the_others_go(
+    world: World,
+) -> None:
+    await as_(world, "ann", lambda ctx: DeskBookings(ctx).book(world.desk("Q1-03"), weekday(1), Period.FULL))
+    unreadable = await store_directly(world, facts={"version": 1, "uid": "half-written"})
+    no_facts = await store_directly(world, facts=None, ics=None, body=None)
+    delivered: list[EmailMessage] = []
+
+    async def send(email: EmailMessage, _: MailSettings) -> None:
+        delivered.append(email)
+
+    now = world.clock()
+    report = await deliver_due(world.db, MailSettings(enabled=True), now, send=send)
+
+    assert len(report.sent) == 1 and len(delivered) == 1
+    assert sorted(report.retrying) == sorted([unreadable.id, no_facts.id])
+    bad = await stored(world, unreadable.id)
+    assert (bad.status, bad.attempts, bad.next_attempt_at) == (
+        OutboxStatus.PENDING,
+        1,
+        now + timedelta(seconds=30),
+    )
+    assert bad.last_error is not None and bad.last_error.startswith("KeyError")
+    empty = await stored(world, no_facts.id)
+    assert empty.last_error is not None and "neither stored text nor facts" in empty.last_error
+
+
+async def test_a_message_queued_before_invites_were_rendered_at_sending_is_sent_with_its_stored_text(
+    world: World,
+) -> None:
+    await as_(world, "ann", lambda ctx: DeskBookings(ctx).book(world.desk("Q1-03"), weekday(1), Period.FULL))
+    async with world.db.read_session() as session:
+        new = (await session.scalars(select(OutboxMessage))).one()
+    ics = render(new).ics.replace("SUMMARY:Desk Q1-03", "SUMMARY:Stored Desk Q1-03")
+    old = await store_directly(world, facts=None, ics=ics, body="Stored before 0007")
+    delivered: dict[str, EmailMessage] = {}
+
+    async def send(email: EmailMessage, _: MailSettings) -> None:
+        delivered[email.get_body(("plain",)).get_content()] = email  # type: ignore[union-attr]
+
+    report = await deliver_due(world.db, MailSettings(enabled=True), world.clock(), send=send)
+
+    assert sorted(report.sent) == sorted([new.id, old.id])
+    assert set(delivered) == {render(new).body + "\n", "Stored before 0007\n"}
+    stored_email = delivered["Stored before 0007\n"]
+    calendar_text = next(p for p in stored_email.walk() if p.get_content_type() == "text/calendar")
+    assert calendar_text.get_content() == ics.replace("\r\n", "\n")
 
 
 def test_header_text_is_one_line_without_control_characters() -> None:

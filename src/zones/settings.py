@@ -4,9 +4,10 @@ from __future__ import annotations
 
 import os
 import re
-from collections.abc import Mapping
+from collections.abc import Callable, Mapping
 from dataclasses import dataclass, field
 from pathlib import Path
+from typing import TypeVar
 
 from platformdirs import user_data_path
 from sqlalchemy import make_url
@@ -16,6 +17,8 @@ DEFAULT_HOST = "127.0.0.1"
 DEFAULT_PORT = 8000
 SUPPORTED_DATABASES = ("postgresql", "sqlite")
 """The URL schemes Zones runs on (`postgres://` is taken for `postgresql://`)."""
+N = TypeVar("N", int, float)
+HTTP_PARSERS = ("httptools", "h11")
 SERVER_HEAD_LIMIT = 1024 * 1024
 """The most of a request head (request line and headers) the HTTP server itself reads; above the
 app's own limits, so the app can answer 414 or 431 with a problem detail up to this size."""
@@ -36,6 +39,23 @@ def normalise_database_url(url: str) -> str:
         if url.startswith(prefix):
             return driver + url[len(prefix) :]
     return url
+
+
+class InvalidSetting(ValueError):
+    """A ZONES_* variable that cannot be used; the message names it."""
+
+
+def _number(env: Mapping[str, str], name: str, default: N, kind: Callable[[str], N]) -> N:
+    value = env.get(name, "").strip()
+    if not value:
+        return default
+    try:
+        number = kind(value)
+    except ValueError:
+        raise InvalidSetting(f"{name} must be a number, not {value!r}") from None
+    if number < 0:
+        raise InvalidSetting(f"{name} must not be negative, not {value!r}")
+    return number
 
 
 class UnsupportedDatabase(ValueError):
@@ -105,8 +125,23 @@ class Settings:
     public_url: str = ""
     """Where people reach Zones (links in invites and feed URLs); defaults to http://host:port."""
     mail: MailSettings = field(default_factory=lambda: MailSettings())
-    db_pool_size: int = 20
-    """PostgreSQL connections kept per server process (plus as many again in overflow)."""
+    workers: int = 0
+    """Server processes `zones serve` starts, each with its own connection pool. 0 (the default):
+    the number of cores on PostgreSQL, and 1 on SQLite, which takes one writer at a time (a second
+    process only adds waiting for its lock)."""
+    db_connections: int = 60
+    """PostgreSQL connections one server may hold in all, shared out between its workers; keep it
+    below the database's `max_connections` (100 by default) less what the CLI and tools need."""
+    db_pool_size: int | None = None
+    """PostgreSQL connections per server process; unset, `db_connections` shared out by `workers`."""
+    http: str = "h11"
+    """The HTTP parser `zones serve` runs: `h11` reads request heads only up to `server_head_limit`;
+    `httptools` (C) bounds the request target at 64 kB but not the headers: use it behind a proxy."""
+    access_log: bool = False
+    """Log every request (off: the reverse proxy in front usually does, and it costs CPU per request)."""
+    auth_cache_seconds: float = 5.0
+    """How long a server process trusts a token it has looked up: a revoked or expired token stops
+    working within this time (0 looks every token up on every request)."""
     max_url_bytes: int = 8192
     """Longest request target (path and query) the API reads; longer ones answer 414."""
     max_header_bytes: int = 16384
@@ -119,6 +154,8 @@ class Settings:
         if not self.database_url:
             object.__setattr__(self, "database_url", f"sqlite+aiosqlite:///{self.data_dir / 'zones.db'}")
         object.__setattr__(self, "database_url", normalise_database_url(self.database_url))
+        if self.http not in HTTP_PARSERS:
+            raise InvalidSetting(f"ZONES_HTTP must be one of {', '.join(HTTP_PARSERS)}, not {self.http!r}")
 
     @classmethod
     def from_env(cls, environ: Mapping[str, str] | None = None) -> Settings:
@@ -134,7 +171,12 @@ class Settings:
             release_interval_s=float(env.get("ZONES_RELEASE_INTERVAL", 60)),
             bench_endpoints=_flag(env, "ZONES_BENCH_ENDPOINTS"),
             public_url=env.get("ZONES_PUBLIC_URL", ""),
-            db_pool_size=int(env.get("ZONES_DB_POOL_SIZE", 20)),
+            workers=_number(env, "ZONES_WORKERS", 0, int),
+            db_connections=_number(env, "ZONES_DB_CONNECTIONS", Settings.db_connections, int),
+            db_pool_size=_number(env, "ZONES_DB_POOL_SIZE", 0, int) or None,
+            http=env.get("ZONES_HTTP", Settings.http),
+            access_log=_flag(env, "ZONES_ACCESS_LOG"),
+            auth_cache_seconds=_number(env, "ZONES_AUTH_CACHE_SECONDS", Settings.auth_cache_seconds, float),
             max_url_bytes=int(env.get("ZONES_MAX_URL_BYTES", Settings.max_url_bytes)),
             max_header_bytes=int(env.get("ZONES_MAX_HEADER_BYTES", Settings.max_header_bytes)),
             mail=MailSettings(
@@ -154,6 +196,21 @@ class Settings:
     def server_head_limit(self) -> int:
         """What the HTTP server itself reads of a request head: enough for the app to refuse it."""
         return max(SERVER_HEAD_LIMIT, 2 * (self.max_url_bytes + self.max_header_bytes))
+
+    @property
+    def worker_count(self) -> int:
+        """`workers`, or its default: the number of cores on PostgreSQL, 1 on SQLite."""
+        if self.workers > 0:
+            return self.workers
+        return 1 if self.is_sqlite else os.cpu_count() or 1
+
+    @property
+    def pool_size(self) -> int:
+        """PostgreSQL connections each server process keeps: all its workers together stay within
+        `db_connections`."""
+        if self.db_pool_size is not None:
+            return max(1, self.db_pool_size)
+        return max(2, self.db_connections // self.worker_count)
 
     @property
     def is_sqlite(self) -> bool:

@@ -14,9 +14,11 @@ from litestar.exceptions import NotAuthorizedException, PermissionDeniedExceptio
 from litestar.handlers.base import BaseRouteHandler
 from litestar.middleware import AbstractAuthenticationMiddleware, AuthenticationResult, DefineMiddleware
 from litestar.openapi.spec import Reference, SecurityScheme
+from litestar.types import Receive, Scope, Send
 
 from zones.auth import Principal
-from zones.auth.tokens import authenticate_token
+from zones.auth.tokens import authenticate_token, hash_token
+from zones.server.session import authentication_session, close_request_session
 from zones.server.state import AppState
 
 CHALLENGE = {"WWW-Authenticate": 'Bearer realm="zones"'}
@@ -29,7 +31,17 @@ security_schemes: dict[str, SecurityScheme | Reference] = {
 
 
 class BearerTokenMiddleware(AbstractAuthenticationMiddleware):
-    """Authenticates `Authorization: Bearer <token>` on every route not excluded from auth."""
+    """Authenticates `Authorization: Bearer <token>` on every route not excluded from auth.
+
+    The token is looked up in the request's own session (the one its handler goes on with), unless
+    this process looked it up in the last few seconds.
+    """
+
+    async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
+        try:
+            await super().__call__(scope, receive, send)
+        finally:
+            await close_request_session(scope)  # also when auth refused before any handler ran
 
     async def authenticate_request(
         self, connection: ASGIConnection[Any, Any, Any, Any]
@@ -40,8 +52,13 @@ class BearerTokenMiddleware(AbstractAuthenticationMiddleware):
                 "Send an API token as 'Authorization: Bearer <token>'", headers=CHALLENGE
             )
         state = AppState.of(connection.app)
-        async with state.database.read_session() as session:
-            principal = await authenticate_token(session, token.strip(), clock=state.clock)
+        token = token.strip()
+        principal = state.token_cache.get(hash_token(token), state.clock())
+        if principal is None:
+            async with authentication_session(connection.scope) as session:
+                principal = await authenticate_token(
+                    session, token, clock=state.clock, cache=state.token_cache
+                )
         if principal is None:
             raise NotAuthorizedException("The token is unknown, expired or revoked", headers=CHALLENGE)
         return AuthenticationResult(user=principal, auth=token)

@@ -4,15 +4,17 @@ from __future__ import annotations
 
 import hashlib
 import secrets
-from datetime import timedelta
+import time
+from collections.abc import Callable
+from datetime import datetime, timedelta
 
-from sqlalchemy import func, select
+from sqlalchemy import bindparam, func, select
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from zones.auth.principal import Principal
 from zones.clock import Clock, utc_now
 from zones.errors import InvalidInput, NotFound
-from zones.models import ApiToken, Employee
+from zones.models import ApiToken, Employee, Role
 
 TOKEN_PREFIX = "zt_"
 MAX_TOKEN_NAME = 100
@@ -70,28 +72,85 @@ async def issue_token(
     return token, row
 
 
+_TOKEN_TABLE, _EMPLOYEE_TABLE = ApiToken.__table__, Employee.__table__
+_PRINCIPAL_BY_TOKEN = (
+    select(
+        _EMPLOYEE_TABLE.c.id,
+        _EMPLOYEE_TABLE.c.email,
+        _EMPLOYEE_TABLE.c.name,
+        _EMPLOYEE_TABLE.c.role,
+        _TOKEN_TABLE.c.expires_at,
+    )
+    .select_from(_TOKEN_TABLE.join(_EMPLOYEE_TABLE, _EMPLOYEE_TABLE.c.id == _TOKEN_TABLE.c.employee_id))
+    .where(
+        _TOKEN_TABLE.c.token_hash == bindparam("token_hash"),
+        _TOKEN_TABLE.c.revoked_at.is_(None),
+        _EMPLOYEE_TABLE.c.active.is_(True),
+    )
+)
+
+
 async def authenticate_token(
-    session: AsyncSession, token: str, *, clock: Clock = utc_now
+    session: AsyncSession, token: str, *, clock: Clock = utc_now, cache: TokenCache | None = None
 ) -> Principal | None:
-    """The principal a token stands for, or None if it is unknown, revoked, expired or its owner left."""
+    """The principal a token stands for, or None if it is unknown, revoked, expired or its owner left.
+
+    With a `cache`, a token looked up in the last few seconds is not looked up again.
+    """
     if not token.startswith(TOKEN_PREFIX):
         return None
+    token_hash = hash_token(token)
     now = clock()
-    row = (
-        await session.execute(
-            select(ApiToken, Employee)
-            .join(Employee, Employee.id == ApiToken.employee_id)
-            .where(ApiToken.token_hash == hash_token(token))
-        )
-    ).one_or_none()
+    if cache is not None and (cached := cache.get(token_hash, now)) is not None:
+        return cached
+    connection = await session.connection()
+    row = (await connection.execute(_PRINCIPAL_BY_TOKEN, {"token_hash": token_hash})).one_or_none()
     if row is None:
         return None
-    api_token, employee = row
-    if api_token.revoked_at is not None or not employee.active:
+    employee_id, email, name, role, expires_at = row
+    if expires_at is not None and expires_at <= now:
         return None
-    if api_token.expires_at is not None and api_token.expires_at <= now:
-        return None
-    return Principal.of(employee)
+    principal = Principal(employee_id, email, name, Role(role))
+    if cache is not None:
+        cache.put(token_hash, principal, expires_at)
+    return principal
+
+
+class TokenCache:
+    """Tokens this server process looked up in the last `seconds`, so a burst of requests from one
+    person costs one lookup. A token revoked (or an employee who left) stops working within
+    `seconds`; an expiring token never outlives its own expiry."""
+
+    def __init__(
+        self, seconds: float, max_entries: int = 50_000, monotonic: Callable[[], float] = time.monotonic
+    ):
+        self.seconds = seconds
+        self.max_entries = max_entries
+        self._monotonic = monotonic
+        self._entries: dict[str, tuple[float, Principal, datetime | None]] = {}
+
+    def get(self, token_hash: str, now: datetime) -> Principal | None:
+        """The cached principal, or None if not cached, stale or expired."""
+        entry = self._entries.get(token_hash)
+        if entry is None:
+            return None
+        fresh_until, principal, expires_at = entry
+        if fresh_until <= self._monotonic() or (expires_at is not None and expires_at <= now):
+            del self._entries[token_hash]
+            return None
+        return principal
+
+    def put(self, token_hash: str, principal: Principal, expires_at: datetime | None) -> None:
+        """Remember a token that was found valid."""
+        if self.seconds <= 0:
+            return
+        if len(self._entries) >= self.max_entries:
+            self._entries.clear()  # a burst of many people: start again rather than keep a heap
+        self._entries[token_hash] = (self._monotonic() + self.seconds, principal, expires_at)
+
+    def clear(self) -> None:
+        """Forget every token (after revoking tokens in this process, and in tests)."""
+        self._entries.clear()
 
 
 async def revoke_tokens(session: AsyncSession, email: str, *, clock: Clock = utc_now) -> int:

@@ -40,6 +40,7 @@ from zones.bookings.schemas import (
 from zones.models import Activity, Period
 from zones.office.schemas import AttributeFilter
 from zones.server.problems import problem_responses
+from zones.server.state import AppState
 
 WRITE_ERRORS = problem_responses(400, 401, 403, 404, 409, 422)
 READ_ERRORS = problem_responses(400, 401, 404)
@@ -74,7 +75,7 @@ class BookingController(Controller):
     async def create_booking(
         self, desks: NamedDependency[DeskBookings], data: JSONBody[BookingCreate]
     ) -> BookingRead:
-        return await desks.read(await desks.book(data.desk_id, data.day, data.period, data.employee_id))
+        return (await desks.book(data.desk_id, data.day, data.period, data.employee_id)).read()
 
     @post(
         "/series",
@@ -95,7 +96,7 @@ class BookingController(Controller):
         )
         return SeriesRead(
             series_id=outcome.series.id,
-            booked=await desks.describe(outcome.booked),
+            booked=[booking.read() for booking in outcome.booked],
             conflicts=[
                 Conflict(day, refusal.rule, refusal.title, refusal.detail, refusal.alternatives)
                 for day, refusal in outcome.conflicts
@@ -232,6 +233,7 @@ class PresenceController(Controller):
     async def get_availability(
         self,
         session: NamedDependency[AsyncSession],
+        app_state: NamedDependency[AppState],
         site_id: Annotated[UUID, QueryParameter()],
         day: Annotated[date, QueryParameter()],
         period: Annotated[Period, QueryParameter()] = Period.FULL,
@@ -242,6 +244,7 @@ class PresenceController(Controller):
     ) -> AvailabilityRead:
         return await presence.availability(
             session,
+            app_state.layouts,
             site_id,
             day,
             period,

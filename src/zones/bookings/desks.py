@@ -2,20 +2,20 @@
 
 from __future__ import annotations
 
-import math
 from dataclasses import dataclass, field
 from datetime import date, datetime, timedelta
-from typing import Any
+from typing import Any, cast
 from uuid import UUID
 
 from advanced_alchemy.filters import LimitOffset
 from advanced_alchemy.service import OffsetPagination
-from sqlalchemy import Select, select
+from sqlalchemy import Select, Table, select
 from sqlalchemy.exc import IntegrityError
-from sqlalchemy.ext.asyncio import AsyncSession
+from sqlalchemy.ext.asyncio import AsyncConnection, AsyncSession
 from sqlalchemy.orm import selectinload
 from uuid_utils.compat import uuid7
 
+from zones.bookings import queries
 from zones.bookings.context import BookingContext, Scope, count
 from zones.bookings.rules import (
     check_accessible_hold,
@@ -25,11 +25,13 @@ from zones.bookings.rules import (
     check_not_past,
     check_working_day,
     check_zone_cap,
+    weekly_day_cap,
 )
 from zones.bookings.schemas import BookingRead
-from zones.bookings.times import local_today, period_bounds, site_zone
-from zones.calendar.events import CalendarConfig, lifelong_uid
-from zones.calendar.outbox import announce_desk_booking
+from zones.bookings.times import iso_week_days, local_today, period_bounds, site_zone
+from zones.calendar.events import CalendarConfig, Person, Place, lifelong_uid
+from zones.calendar.outbox import announce_desk_booking, desk_invite_row
+from zones.db.transaction import stored_meanwhile
 from zones.errors import Conflict, Forbidden, InvalidInput, NotFound, RuleRefused
 from zones.models import (
     ACTIVE_STATUSES,
@@ -40,11 +42,14 @@ from zones.models import (
     DeskSlot,
     Employee,
     Half,
+    OutboxMessage,
     Period,
     Policy,
     Site,
     Zone,
 )
+
+OUTBOX = cast(Table, OutboxMessage.__table__)
 
 
 @dataclass(frozen=True)
@@ -57,12 +62,60 @@ class DeskPlace:
     policy: Policy
 
 
+@dataclass(frozen=True)
+class NewDeskBooking:
+    """A desk booking as the booking hot path inserts it (no ORM object is built)."""
+
+    id: UUID
+    uid: str
+    site_id: UUID
+    desk_id: UUID
+    employee_id: UUID
+    created_by_id: UUID
+    series_id: UUID | None
+    day: date
+    period: Period
+    starts_at: datetime
+    ends_at: datetime
+    status: BookingStatus
+    check_in_by: datetime
+    sequence: int
+    created_at: datetime
+    updated_at: datetime
+    desk_code: str
+    zone_name: str
+
+    def values(self) -> dict[str, Any]:
+        """The row's column values."""
+        return {column.name: getattr(self, column.name) for column in queries.BOOKING_COLUMNS}
+
+    def read(self) -> BookingRead:
+        """The booking as the API answers it."""
+        return BookingRead(
+            id=self.id,
+            employee_id=self.employee_id,
+            site_id=self.site_id,
+            desk_id=self.desk_id,
+            desk_code=self.desk_code,
+            zone_name=self.zone_name,
+            day=self.day,
+            period=self.period,
+            starts_at=self.starts_at,
+            ends_at=self.ends_at,
+            status=self.status,
+            check_in_by=self.check_in_by,
+            checked_in_at=None,
+            series_id=self.series_id,
+            sequence=self.sequence,
+        )
+
+
 @dataclass
 class SeriesOutcome:
     """What a recurring booking created, and each occurrence it could not book, with the reason."""
 
     series: BookingSeries
-    booked: list[Booking] = field(default_factory=list)
+    booked: list[NewDeskBooking] = field(default_factory=list)
     conflicts: list[tuple[date, RuleRefused]] = field(default_factory=list)
 
 
@@ -137,19 +190,47 @@ class DeskBookings:
         period: Period,
         employee_id: UUID | None = None,
         series: BookingSeries | None = None,
-    ) -> Booking:
-        """Book a desk for a day or half-day, checking every rule of the site's policy."""
-        employee = await self._employee(employee_id or self.actor.employee_id)
-        place = await self._place(desk_id)
-        starts_at, ends_at = period_bounds(place.site, day, period)
-        await self._check_rules(place, employee, day, period, ends_at)
+    ) -> NewDeskBooking:
+        """Book a desk for a day or half-day, checking every rule of the site's policy.
+
+        The hot path of a booking rush: one statement reads what the rules need, the INSERTs let
+        the database have the last word (weekly and zone caps re-checked inside the INSERT, unique
+        keys on the half-day slots), and the invite's facts go to the outbox for the sender to render.
+        """
+        employee_id = employee_id or self.actor.employee_id
+        self._require_may_act_for(employee_id)
+        connection = await self.session.connection()
+        week = iso_week_days(day)
+        facts = await queries.booking_facts(connection, desk_id, employee_id, day, period, week)
+        if facts is None:
+            raise await self._missing(desk_id, employee_id)
+        desk, zone, site, policy, employee = facts.desk, facts.zone, facts.site, facts.policy, facts.employee
+        self._names[desk.id] = (desk.code, zone.name)
+        starts_at, ends_at = period_bounds(site, day, period)
         now = self.context.now()
+        check_bookable(desk)
+        check_working_day(site, day)
+        check_not_past(site, day, ends_at, now)
+        check_horizon(site, policy, day, now)
+        check_accessible_hold(policy, desk, employee, day, local_today(site, now))
+        week_cap = weekly_day_cap(site, policy, employee)
+        if facts.other_days >= week_cap:
+            await check_attendance_cap(self.session, site, policy, employee, day)
+        if facts.desk_taken:
+            raise _desk_taken(
+                desk.code, day, period, await queries.nearest_free_desks(connection, desk, day, period)
+            )
+        if facts.own_booking_id is not None:
+            raise _already_booked(employee.name, facts.own_booking_id, day)
+        if zone.occupancy_cap is not None:
+            # Serialise bookings into a capped zone so two of them cannot both take the last place.
+            await connection.execute(queries.LOCK_ZONE, {"zone_id": zone.id})
         booking_id = uuid7()
-        booking = Booking(
+        booking = NewDeskBooking(
             id=booking_id,
             uid=lifelong_uid("desk-booking", booking_id, self.context.calendar),
-            site_id=place.site.id,
-            desk_id=place.desk.id,
+            site_id=site.id,
+            desk_id=desk.id,
             employee_id=employee.id,
             created_by_id=self.actor.employee_id,
             series_id=series.id if series is not None else None,
@@ -157,14 +238,44 @@ class DeskBookings:
             period=period,
             starts_at=starts_at,
             ends_at=ends_at,
-            check_in_by=self._check_in_by(place.policy, starts_at, now),
             status=BookingStatus.BOOKED,
+            check_in_by=self._check_in_by(policy, starts_at, now),
             sequence=0,
-            slots=_slots(place.desk.id, employee.id, day, period),
+            created_at=now,
+            updated_at=now,
+            desk_code=desk.code,
+            zone_name=zone.name,
         )
-        self.session.add(booking)
-        await self._flush(place, employee, day, period)
-        await announce_desk_booking(self.session, booking, self.context.calendar, now, "Booked")
+        dialect = connection.dialect.name
+        guard = {
+            "monday": week[0],
+            "sunday": week[1],
+            "week_cap": week_cap,
+            "zone_id": zone.id,
+            "zone_cap": zone.occupancy_cap,
+            **queries.halves(period),
+        }
+        statement = queries.BOOKING_INSERTS[dialect, zone.occupancy_cap is not None]
+        if (await connection.execute(statement, {**booking.values(), **guard})).first() is None:
+            # A booking of the same person (or into the same zone) committed meanwhile.
+            await check_attendance_cap(self.session, site, policy, employee, day)
+            await check_zone_cap(self.session, zone, day, period)
+            raise stored_meanwhile()
+        slots = [
+            {"id": uuid7(), "booking_id": booking_id, "desk_id": desk.id, "employee_id": employee.id,
+             "day": day, "half": half, "created_at": now, "updated_at": now}
+            for half in period.halves
+        ]  # fmt: skip
+        held = (await connection.execute(queries.SLOT_INSERTS[dialect], slots)).all()
+        if len(held) < len(slots):
+            raise await self._taken_meanwhile(connection, facts, day, period)
+        place = Place(
+            site.name, facts.floor_name, zone.name, zone.activity, f"Desk {desk.code}", site.timezone
+        )
+        invite = desk_invite_row(
+            booking, place, Person(employee.email, employee.name), self.context.calendar, now, "Booked"
+        )
+        await connection.execute(OUTBOX.insert(), invite)
         return booking
 
     async def book_series(
@@ -402,8 +513,30 @@ class DeskBookings:
             raise
 
     async def _desk_taken(self, place: DeskPlace, day: date, period: Period) -> RuleRefused:
-        alternatives = await nearest_free_desks(self.session, place.desk, day, period)
+        alternatives = await queries.nearest_free_desks(
+            await self.session.connection(), place.desk, day, period
+        )
         return _desk_taken(place.desk.code, day, period, alternatives)
+
+    async def _missing(self, desk_id: UUID, employee_id: UUID) -> NotFound:
+        """Which of the desk and the (active) person a booking named does not exist."""
+        active = await self.session.scalar(select(Employee.active).where(Employee.id == employee_id))
+        return NotFound.of("desk", desk_id) if active else NotFound.of("employee", employee_id)
+
+    async def _taken_meanwhile(
+        self, connection: AsyncConnection, facts: queries.BookingFacts, day: date, period: Period
+    ) -> RuleRefused:
+        """A unique key refused a slot: the desk, or the person, was booked since the rules read."""
+        mine = await connection.scalar(
+            select(DeskSlot.booking_id)
+            .where(DeskSlot.employee_id == facts.employee.id, DeskSlot.day == day)
+            .where(DeskSlot.half.in_(period.halves))
+            .limit(1)
+        )
+        if mine is not None:
+            return _already_booked(facts.employee.name, mine, day)
+        alternatives = await queries.nearest_free_desks(connection, facts.desk, day, period)
+        return _desk_taken(facts.desk.code, day, period, alternatives)
 
     async def _already_booked(self, employee: Employee, booking_id: UUID | None, day: date) -> RuleRefused:
         return _already_booked(employee.name, booking_id, day)
@@ -449,38 +582,6 @@ def _slots(desk_id: UUID, employee_id: UUID, day: date, period: Period) -> list[
     return [DeskSlot(desk_id=desk_id, employee_id=employee_id, day=day, half=half) for half in period.halves]
 
 
-async def nearest_free_desks(
-    session: AsyncSession, desk: Desk, day: date, period: Period, limit: int = 3
-) -> list[dict[str, Any]]:
-    """Free bookable desks in the same zone, nearest first (by floor-plan distance)."""
-    taken = select(DeskSlot.desk_id).where(DeskSlot.day == day, DeskSlot.half.in_(period.halves))
-    candidates = list(
-        await session.scalars(
-            select(Desk).where(
-                Desk.zone_id == desk.zone_id,
-                Desk.bookable.is_(True),
-                Desk.id != desk.id,
-                Desk.id.not_in(taken),
-            )
-        )
-    )
-
-    def distance(other: Desk) -> float:
-        if None in (desk.x_m, desk.y_m, other.x_m, other.y_m):
-            return math.inf
-        return math.dist((desk.x_m, desk.y_m), (other.x_m, other.y_m))  # type: ignore[arg-type]
-
-    candidates.sort(key=lambda other: (distance(other), other.code))
-    return [
-        {
-            "desk_id": str(other.id),
-            "code": other.code,
-            "distance_m": None if math.isinf(distance(other)) else round(distance(other), 1),
-        }
-        for other in candidates[:limit]
-    ]
-
-
 async def release_no_shows(session: AsyncSession, now: datetime, calendar: CalendarConfig) -> list[Booking]:
     """Release every booking not checked in by its deadline; running it again releases nothing more.
 
@@ -504,4 +605,4 @@ async def release_no_shows(session: AsyncSession, now: datetime, calendar: Calen
     return due
 
 
-__all__ = ("DeskBookings", "Half", "SeriesOutcome", "nearest_free_desks", "release_no_shows")
+__all__ = ("DeskBookings", "Half", "NewDeskBooking", "SeriesOutcome", "release_no_shows")

@@ -3,12 +3,15 @@
 from __future__ import annotations
 
 from datetime import date
+from functools import cache
+from typing import Any
 from uuid import UUID
 
-from sqlalchemy import literal, select
+from sqlalchemy import CompoundSelect, bindparam, null, select, union_all
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from zones.auth import Principal
+from zones.bookings.queries import halves
 from zones.bookings.schemas import (
     AvailabilityRead,
     DeskAvailability,
@@ -21,21 +24,25 @@ from zones.bookings.schemas import (
 from zones.errors import NotFound
 from zones.models import (
     ACTIVE_STATUSES,
+    OFFICE_VERSION,
     Activity,
     Booking,
     Desk,
     DeskSlot,
     Employee,
     Period,
-    Site,
     Team,
     Zone,
     team_membership,
 )
+from zones.office.layout import LayoutCache
+
+ZONE, DESK, SLOT, EMPLOYEE = Zone.__table__, Desk.__table__, DeskSlot.__table__, Employee.__table__
 
 
 async def availability(
     session: AsyncSession,
+    layouts: LayoutCache,
     site_id: UUID,
     day: date,
     period: Period,
@@ -47,72 +54,84 @@ async def availability(
 ) -> AvailabilityRead:
     """Free and taken desks per zone of a site for a day and period.
 
-    Every bookable desk counts towards a zone's utilisation; `attribute` only narrows the desks listed.
+    One statement reads the desks taken that day (with the office version); the zones and desks
+    come from this process's layout cache, read again only when the office changed. Every bookable
+    desk counts towards a zone's utilisation; `attribute` only narrows the desks listed.
     """
-    if await session.get(Site, site_id) is None:
+    connection = await session.connection()
+    parameters = {"site_id": site_id, "floor_id": floor_id, "zone_id": zone_id, "day": day, **halves(period)}
+    statement = _taken_statement(floor_id is not None, zone_id is not None)
+    taken: dict[UUID, str | None] = {}
+    version = None
+    for desk_id, name, shares, stamp in await connection.execute(statement, parameters):
+        if desk_id is None:
+            version = stamp
+        else:
+            taken[desk_id] = name if shares else None
+    layout = layouts.get(site_id, version) or await layouts.load(connection, site_id)
+    if layout is None:
         raise NotFound.of("site", site_id)
-    zones_query = select(Zone).where(Zone.site_id == site_id).order_by(Zone.key)
-    if floor_id is not None:
-        zones_query = zones_query.where(Zone.floor_id == floor_id)
-    if activity is not None:
-        zones_query = zones_query.where(Zone.activity == activity)
-    if zone_id is not None:
-        zones_query = zones_query.where(Zone.id == zone_id)
-    zones = list(await session.scalars(zones_query))
-    desks: list[tuple[Desk, bool]] = []
-    if zones:
-        shown = Desk.offers(attribute) if attribute is not None else literal(True)
-        desks = [
-            (desk, bool(listed))
-            for desk, listed in (
-                await session.execute(
-                    select(Desk, shown)
-                    .where(Desk.zone_id.in_([z.id for z in zones]), Desk.bookable.is_(True))
-                    .order_by(Desk.code)
-                )
-            ).all()
-        ]
-    taken = {
-        desk_id: (name if shares else None)
-        for desk_id, name, shares in (
-            await session.execute(
-                select(DeskSlot.desk_id, Employee.name, Employee.shares_presence)
-                .join(Employee, Employee.id == DeskSlot.employee_id)
-                .where(DeskSlot.day == day, DeskSlot.half.in_(period.halves))
+    zones = []
+    for zone in layout.zones:
+        if (
+            (floor_id is not None and zone.floor_id != floor_id)
+            or (activity is not None and zone.activity is not activity)
+            or (zone_id is not None and zone.id != zone_id)
+        ):
+            continue
+        taken_here = sum(1 for desk in zone.desks if desk.id in taken)
+        bookable = len(zone.desks)
+        zones.append(
+            ZoneAvailabilityRead(
+                zone_id=zone.id,
+                zone_key=zone.key,
+                zone_name=zone.name,
+                activity=zone.activity.value,
+                bookable_desks=bookable,
+                taken_desks=taken_here,
+                free_desks=bookable - taken_here,
+                utilisation=round(taken_here / bookable if bookable else 0.0, 3),
+                desks=[
+                    DeskAvailability(
+                        desk.id,
+                        desk.code,
+                        list(desk.attributes),
+                        desk.x_m,
+                        desk.y_m,
+                        desk.id not in taken,
+                        taken.get(desk.id),
+                    )
+                    for desk in zone.desks
+                    if attribute is None or attribute in desk.attributes
+                ],
             )
-        ).all()
-    }
-    return AvailabilityRead(
-        site_id=site_id,
-        day=day,
-        period=period,
-        zones=[_zone_availability(zone, desks, taken) for zone in zones],
-    )
+        )
+    return AvailabilityRead(site_id=site_id, day=day, period=period, zones=zones)
 
 
-def _zone_availability(
-    zone: Zone, desks: list[tuple[Desk, bool]], taken: dict[UUID, str | None]
-) -> ZoneAvailabilityRead:
-    in_zone = [(d, listed) for d, listed in desks if d.zone_id == zone.id]
-    bookable = len(in_zone)
-    taken_here = sum(1 for d, _ in in_zone if d.id in taken)
-    return ZoneAvailabilityRead(
-        zone_id=zone.id,
-        zone_key=zone.key,
-        zone_name=zone.name,
-        activity=zone.activity.value,
-        bookable_desks=bookable,
-        taken_desks=taken_here,
-        free_desks=bookable - taken_here,
-        utilisation=round(taken_here / bookable if bookable else 0.0, 3),
-        desks=[
-            DeskAvailability(
-                d.id, d.code, list(d.attributes), d.x_m, d.y_m, d.id not in taken, taken.get(d.id)
-            )
-            for d, listed in in_zone
-            if listed
-        ],
+@cache
+def _taken_statement(by_floor: bool, by_zone: bool) -> CompoundSelect[Any]:
+    """The desks of the site (floor, zone) taken for the period's halves, and one more row with the
+    office version (so both come back in one round trip, also when nothing is taken)."""
+    slots = SLOT.join(EMPLOYEE, EMPLOYEE.c.id == SLOT.c.employee_id).join(DESK, DESK.c.id == SLOT.c.desk_id)
+    conditions = [
+        SLOT.c.day == bindparam("day"),
+        SLOT.c.half.in_([bindparam("first_half"), bindparam("last_half")]),
+        DESK.c.site_id == bindparam("site_id"),
+    ]
+    if by_floor or by_zone:
+        slots = slots.join(ZONE, ZONE.c.id == DESK.c.zone_id)
+        if by_floor:
+            conditions.append(ZONE.c.floor_id == bindparam("floor_id"))
+        if by_zone:
+            conditions.append(ZONE.c.id == bindparam("zone_id"))
+    taken = (
+        select(SLOT.c.desk_id, EMPLOYEE.c.name, EMPLOYEE.c.shares_presence, null())
+        .select_from(slots)
+        .where(*conditions)
     )
+    version = select(null(), null(), null(), OFFICE_VERSION.c.version).where(OFFICE_VERSION.c.id == 1)
+    return union_all(taken, version)
 
 
 async def whos_in(

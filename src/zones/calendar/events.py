@@ -12,6 +12,7 @@ from __future__ import annotations
 
 from dataclasses import dataclass, field
 from datetime import datetime, timedelta
+from typing import Protocol
 from urllib.parse import urlparse
 from uuid import UUID
 from zoneinfo import ZoneInfo
@@ -21,7 +22,7 @@ from icalendar.enums import STATUS, TRANSP
 
 from zones import __version__
 from zones.calendar.timezones import vtimezone
-from zones.models import Activity, Booking, RoomBooking
+from zones.models import Activity, BookingStatus, RoomBooking
 
 PRODID = f"-//Zones//Zones {__version__}//EN"
 ACTIVITY_LABELS = {
@@ -91,6 +92,23 @@ class EventFacts:
     categories: list[str] = field(default_factory=list)
 
 
+class DeskBookingLike(Protocol):
+    """What a desk booking's invite needs of it: an ORM `Booking`, or any light row with these fields."""
+
+    @property
+    def id(self) -> UUID: ...
+    @property
+    def uid(self) -> str: ...
+    @property
+    def sequence(self) -> int: ...
+    @property
+    def starts_at(self) -> datetime: ...
+    @property
+    def ends_at(self) -> datetime: ...
+    @property
+    def status(self) -> BookingStatus: ...
+
+
 def lifelong_uid(kind: str, booking_id: UUID, config: CalendarConfig) -> str:
     """The UID a booking is created with and keeps for life: `desk-booking-<id>@<host of the public URL>`.
 
@@ -101,7 +119,7 @@ def lifelong_uid(kind: str, booking_id: UUID, config: CalendarConfig) -> str:
 
 
 def desk_booking_facts(
-    booking: Booking, place: Place, attendee: Person, config: CalendarConfig, stamp: datetime
+    booking: DeskBookingLike, place: Place, attendee: Person, config: CalendarConfig, stamp: datetime
 ) -> EventFacts:
     """The event for a desk booking."""
     label = ACTIVITY_LABELS[place.activity]

@@ -6,11 +6,15 @@ import unicodedata
 from datetime import datetime
 from email.message import EmailMessage
 from email.utils import format_datetime, formataddr, make_msgid
+from typing import TYPE_CHECKING
 
 from icalendar import Calendar
 
 from zones.models import OutboxMessage
 from zones.settings import MailSettings
+
+if TYPE_CHECKING:
+    from zones.calendar.outbox import RenderedInvite
 
 
 def header_text(text: str, limit: int | None = None) -> str:
@@ -25,8 +29,10 @@ def header_text(text: str, limit: int | None = None) -> str:
     return words
 
 
-def compose(message: OutboxMessage, mail: MailSettings, now: datetime) -> EmailMessage:
-    """The e-mail, shaped like the invites Google and Outlook send.
+def compose(
+    message: OutboxMessage, invite: RenderedInvite, mail: MailSettings, now: datetime
+) -> EmailMessage:
+    """The e-mail carrying `message`'s rendered `invite`, shaped like the invites Google and Outlook send.
 
     multipart/mixed holds multipart/alternative (text/plain and `text/calendar; method=…`) and the
     same object as an `invite.ics` attachment. The part's method always equals the object's
@@ -35,7 +41,7 @@ def compose(message: OutboxMessage, mail: MailSettings, now: datetime) -> EmailM
     """
     email = EmailMessage()
     # From is the invite's ORGANIZER, whatever the settings say now: clients match the two.
-    organizer = Calendar.from_ical(message.ics).walk("VEVENT")[0].get("ORGANIZER")
+    organizer = Calendar.from_ical(invite.ics).walk("VEVENT")[0].get("ORGANIZER")
     sender = str(organizer).removeprefix("mailto:") if organizer else mail.organizer
     sender_name = organizer.params.get("CN", mail.organizer_name) if organizer else mail.organizer_name
     email["From"] = formataddr((header_text(sender_name), sender))
@@ -43,10 +49,10 @@ def compose(message: OutboxMessage, mail: MailSettings, now: datetime) -> EmailM
     email["Subject"] = header_text(message.subject)
     email["Date"] = format_datetime(now)
     email["Message-ID"] = make_msgid(domain=sender.rpartition("@")[2] or None)
-    email.set_content(message.body)
-    email.add_alternative(message.ics, subtype="calendar", params={"method": message.method})
+    email.set_content(invite.body)
+    email.add_alternative(invite.ics, subtype="calendar", params={"method": message.method})
     email.make_mixed()
     email.add_attachment(
-        message.ics.encode("utf-8"), maintype="application", subtype="ics", filename="invite.ics"
+        invite.ics.encode("utf-8"), maintype="application", subtype="ics", filename="invite.ics"
     )
     return email

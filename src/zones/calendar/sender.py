@@ -17,6 +17,7 @@ import aiosmtplib
 from sqlalchemy import select
 
 from zones.calendar.mail import compose
+from zones.calendar.outbox import render
 from zones.clock import Clock
 from zones.db import Database
 from zones.models import OutboxMessage, OutboxStatus
@@ -135,9 +136,13 @@ async def _claim(database: Database, now: datetime, batch: int) -> list[OutboxMe
 
 
 async def _send_one(message: OutboxMessage, mail: MailSettings, now: datetime, send: Send) -> str | None:
-    """Compose and send one message: None when the server accepted it, else why not."""
+    """Render, compose and send one message: None when the server accepted it, else why not.
+
+    A message whose invite cannot be rendered fails like one the server refuses: counted, backed
+    off and in the end given up on, with the reason in `last_error`.
+    """
     try:
-        await send(compose(message, mail, now), mail)
+        await send(compose(message, render(message), mail, now), mail)
     except Exception as failure:  # whatever one message does wrong, the others still go out
         return f"{type(failure).__name__}: {failure}"
     return None

@@ -22,7 +22,7 @@ from zones.cli.server import demo, serve
 from zones.cli.staff import staff
 from zones.cli.users import user
 from zones.clock import utc_now
-from zones.settings import Settings
+from zones.settings import InvalidSetting, Settings
 
 
 @click.group(context_settings={"help_option_names": ["-h", "--help"]})
@@ -36,7 +36,10 @@ from zones.settings import Settings
 @click.pass_context
 def main(ctx: click.Context, database_url: str) -> None:
     """Zones: activity-based office zoning and desk booking."""
-    settings = Settings.from_env()
+    try:
+        settings = Settings.from_env()
+    except InvalidSetting as error:
+        raise click.UsageError(str(error)) from None
     if database_url:
         settings = replace(settings, database_url=database_url)
     # A test may pass its own clock as `obj` (`main(args, obj=clock)`); otherwise the wall clock.

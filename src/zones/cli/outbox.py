@@ -5,9 +5,9 @@ from __future__ import annotations
 import click
 from rich.table import Table
 
-from zones.calendar.outbox import list_messages
+from zones.calendar.outbox import list_messages, render
 from zones.calendar.sender import DeliveryReport, deliver_until_done
-from zones.cli.output import Invocation, out, pass_invocation, run
+from zones.cli.output import Invocation, err, out, pass_invocation, run
 from zones.db import Database
 from zones.models import OutboxMessage, OutboxStatus
 
@@ -52,7 +52,11 @@ def outbox_show(invocation: Invocation, status: str, limit: int, show_ics: bool)
     out.print(table)
     if show_ics:
         for message in messages:
-            click.echo(message.ics)
+            try:
+                click.echo(render(message).ics)
+            except Exception as failure:  # one unreadable message must not hide the others
+                why = f"message {message.id}: its invite cannot be rendered: {failure}"
+                err.print(why, highlight=False, markup=False)
 
 
 @outbox.command("send")

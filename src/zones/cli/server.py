@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import os
 import sys
+from dataclasses import replace
 
 import click
 
@@ -21,13 +22,21 @@ DEMO_SITE = "kff-cph"
 @click.command()
 @click.option("--host", default=None, help="Interface to listen on (default 127.0.0.1). Env: ZONES_HOST.")
 @click.option("--port", type=int, default=None, help="Port (default 8000). Env: ZONES_PORT.")
+@click.option(
+    "--workers",
+    type=click.IntRange(min=1),
+    default=None,
+    help="Server processes (default: the number of cores; 1 on SQLite). Env: ZONES_WORKERS.",
+)
 @click.option("--reload", is_flag=True, help="Restart when the code changes (development).")
 @pass_invocation
-def serve(invocation: Invocation, host: str | None, port: int | None, reload: bool) -> None:
+def serve(
+    invocation: Invocation, host: str | None, port: int | None, workers: int | None, reload: bool
+) -> None:
     """Serve the API (OpenAPI documentation at /schema)."""
     settings = invocation.settings
     run(settings, require_schema, needs_schema=False)  # refuse before the server starts
-    _serve(settings, host or settings.host, port or settings.port, reload)
+    _serve(settings, host or settings.host, port or settings.port, reload, workers or settings.worker_count)
 
 
 @click.command()
@@ -49,25 +58,36 @@ def demo(invocation: Invocation, host: str | None, port: int | None, no_serve: b
     for summary in read_summaries(invocation, DEMO_SITE):
         print_summary(summary)
     if not no_serve:
-        _serve(settings, host or settings.host, port or settings.port)
+        _serve(settings, host or settings.host, port or settings.port, workers=settings.worker_count)
 
 
-def _serve(settings: Settings, host: str, port: int, reload: bool = False) -> None:
+def _serve(settings: Settings, host: str, port: int, reload: bool = False, workers: int = 1) -> None:
     import uvicorn
 
-    # The app factory reads settings from the environment, also in reloaded worker processes: what
-    # the command line chose must reach it, or links in feeds and invites name another server.
-    os.environ.update(ZONES_DATABASE_URL=settings.database_url, ZONES_HOST=host, ZONES_PORT=str(port))
+    workers = 1 if reload else workers
+    # The app factory reads settings from the environment, also in worker processes: what the
+    # command line chose must reach it, or links in feeds and invites name another server.
+    os.environ.update(
+        ZONES_DATABASE_URL=settings.database_url,
+        ZONES_HOST=host,
+        ZONES_PORT=str(port),
+        ZONES_WORKERS=str(workers),
+    )
+    served = replace(settings, workers=workers)
     out.print(f"Zones {__version__} on http://{host}:{port}  (API docs: http://{host}:{port}/schema)")
+    pool = "" if served.is_sqlite else f", {served.pool_size} database connections each"
+    out.print(f"{workers} worker process{'es' if workers > 1 else ''}{pool}", highlight=False)
     uvicorn.run(
         "zones.server.app:create_app",
         factory=True,
         host=host,
         port=port,
         reload=reload,
+        workers=workers,
         log_level="info",
+        access_log=settings.access_log,
+        http=settings.http,
         # h11 reads request heads up to this size, so the app itself answers larger URLs and headers
         # than it takes with 414 and 431 problem details (see ZONES_MAX_URL_BYTES).
-        http="h11",
         h11_max_incomplete_event_size=settings.server_head_limit,
     )

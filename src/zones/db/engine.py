@@ -8,11 +8,12 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
+import msgspec
 from sqlalchemy import event, make_url
 from sqlalchemy.exc import ArgumentError
 from sqlalchemy.ext.asyncio import AsyncEngine, AsyncSession, async_sessionmaker, create_async_engine
 
-from zones.db.transaction import WRITE_OPTION, write_transaction
+from zones.db.transaction import READ_OPTION, WRITE_OPTION, begin_writer, end_writer, write_transaction
 from zones.settings import check_database_url, normalise_database_url
 
 SQLITE_BUSY_TIMEOUT_MS = 10_000
@@ -39,8 +40,14 @@ def _configure_sqlite(engine: AsyncEngine) -> None:
 
     @event.listens_for(engine.sync_engine, "begin")
     def _on_begin(connection: Any) -> None:
-        immediate = connection.get_execution_options().get(WRITE_OPTION, False)
-        connection.exec_driver_sql("BEGIN IMMEDIATE" if immediate else "BEGIN")
+        options = connection.get_execution_options()
+        if options.get(READ_OPTION, False):
+            return  # each statement reads on its own (see `Database.autocommit_session`)
+        connection.exec_driver_sql("BEGIN IMMEDIATE" if options.get(WRITE_OPTION, False) else "BEGIN")
+
+
+def _json_text(value: Any) -> str:
+    return msgspec.json.encode(value).decode()
 
 
 def create_engine(url: str, pool_size: int = 20, **kwargs: Any) -> AsyncEngine:
@@ -48,19 +55,23 @@ def create_engine(url: str, pool_size: int = 20, **kwargs: Any) -> AsyncEngine:
 
     A URL of another kind of database raises `UnsupportedDatabase` naming it.
 
-    `pool_size` is PostgreSQL's pool (plus as many again in overflow): SQLAlchemy's default of
-    5 (+10) queues requests under load.
+    `pool_size` is how many PostgreSQL connections the pool keeps and at most opens: requests
+    beyond it wait for a connection rather than push the database past its `max_connections`.
+    Connections are not pinged on every checkout (a round trip per request); a dropped connection
+    fails the statement that finds it, and the pool replaces it.
     """
     url = check_database_url(url)
     parsed = make_url(url)
+    # JSON columns (desk attributes, working days, …) are read on hot paths: msgspec is the fast codec.
+    kwargs.setdefault("json_serializer", _json_text)
+    kwargs.setdefault("json_deserializer", msgspec.json.decode)
     if parsed.get_backend_name() == "sqlite":
         if parsed.database and parsed.database != ":memory:":
             Path(parsed.database).expanduser().parent.mkdir(parents=True, exist_ok=True)
         engine = create_async_engine(url, **kwargs)
         _configure_sqlite(engine)
         return engine
-    kwargs.setdefault("pool_pre_ping", True)
-    kwargs.setdefault("max_overflow", pool_size)
+    kwargs.setdefault("max_overflow", 0)
     return create_async_engine(url, pool_size=pool_size, **kwargs)
 
 
@@ -72,6 +83,12 @@ class Database:
 
     def __post_init__(self) -> None:
         self.sessionmaker = async_sessionmaker(self.engine, expire_on_commit=False)
+        if self.engine.dialect.name == "postgresql":
+            reader = self.engine.execution_options(isolation_level="AUTOCOMMIT")
+        else:
+            # pysqlite's AUTOCOMMIT would hand BEGIN back to the driver; the begin hook skips it.
+            reader = self.engine.execution_options(**{READ_OPTION: True})
+        self.autocommit_sessionmaker = async_sessionmaker(reader, expire_on_commit=False)
 
     @property
     def dialect(self) -> str:
@@ -83,6 +100,33 @@ class Database:
         """A session for reading; anything it changes is rolled back."""
         async with self.sessionmaker() as session:
             yield session
+
+    def autocommit_session(self) -> AsyncSession:
+        """A session for reads that need no snapshot: no BEGIN or ROLLBACK, each statement on its own.
+
+        What a GET request reads with; it must not write (nothing would be rolled back).
+        """
+        return self.autocommit_sessionmaker()
+
+    async def open_writer(self) -> AsyncSession:
+        """A session whose write transaction has begun (BEGIN IMMEDIATE on SQLite): for a caller
+        that ends it with `write_transaction` and closes it itself (the HTTP request session)."""
+        session = self.sessionmaker()
+        try:
+            await begin_writer(session)
+        except BaseException:
+            await self.close_session(session)
+            raise
+        return session
+
+    @staticmethod
+    async def close_session(session: AsyncSession) -> None:
+        """Close a request's session, rolling back what was not committed; after a writer, the next
+        writer may begin."""
+        try:
+            await session.close()
+        finally:
+            end_writer(session)
 
     @asynccontextmanager
     async def write_session(self) -> AsyncIterator[AsyncSession]:

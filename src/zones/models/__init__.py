@@ -25,6 +25,7 @@ from zones.models.desk import Desk
 from zones.models.employee import Employee, Role
 from zones.models.floor import Floor
 from zones.models.neighbourhood import Neighbourhood
+from zones.models.office_version import OFFICE_VERSION, OfficeVersion, office_version_now
 from zones.models.outbox import CalendarFeed, OutboxMessage, OutboxStatus
 from zones.models.plan import Plan, PlanSeat, PlanStatus
 from zones.models.policy import Policy, PolicyThreshold, ThresholdDirection
@@ -37,6 +38,7 @@ metadata = orm_registry.metadata
 
 __all__ = (
     "ACTIVE_STATUSES",
+    "OFFICE_VERSION",
     "Absence",
     "Activity",
     "ApiToken",
@@ -51,6 +53,7 @@ __all__ = (
     "Floor",
     "Half",
     "Neighbourhood",
+    "OfficeVersion",
     "OutboxMessage",
     "OutboxStatus",
     "Period",
@@ -70,5 +73,6 @@ __all__ = (
     "ThresholdDirection",
     "Zone",
     "metadata",
+    "office_version_now",
     "team_membership",
 )

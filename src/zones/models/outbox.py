@@ -4,10 +4,11 @@ from __future__ import annotations
 
 import enum
 from datetime import datetime
+from typing import Any
 from uuid import UUID
 
 from advanced_alchemy.types import DateTimeUTC
-from sqlalchemy import ForeignKey, Index, Integer, String, Text
+from sqlalchemy import JSON, ForeignKey, Index, Integer, String, Text
 from sqlalchemy.orm import Mapped, mapped_column
 
 from zones.models.base import Base, enum_column
@@ -26,7 +27,12 @@ class OutboxStatus(enum.StrEnum):
 
 
 class OutboxMessage(Base):
-    """One e-mail with an iTIP calendar object, delivered at least once by the sender."""
+    """One e-mail with an iTIP calendar object, delivered at least once by the sender.
+
+    The booking change writes only the invite's `facts`; the sender renders the iCalendar object
+    and the text from them when it sends (`zones.calendar.outbox.render`), so no booking request
+    pays for building a calendar. Messages queued before 0007 carry their rendered `ics` and `body`.
+    """
 
     __tablename__ = "outbox_message"
     __table_args__ = (Index("ix_outbox_message_due", "status", "next_attempt_at"),)
@@ -38,8 +44,12 @@ class OutboxMessage(Base):
     """The iTIP method (REQUEST, CANCEL); the e-mail's `method=` parameter must equal it."""
     uid: Mapped[str] = mapped_column(String(200), index=True)
     sequence: Mapped[int] = mapped_column(Integer())
-    ics: Mapped[str] = mapped_column(Text())
-    body: Mapped[str] = mapped_column(Text())
+    facts: Mapped[dict[str, Any] | None] = mapped_column(JSON())
+    """What the invite says (`zones.calendar.outbox.outbox_row` writes it, `render` reads it)."""
+    ics: Mapped[str | None] = mapped_column(Text())
+    """The iCalendar object as stored before 0007; None when it is rendered from `facts`."""
+    body: Mapped[str | None] = mapped_column(Text())
+    """The e-mail text as stored before 0007; None when it is rendered from `facts`."""
     booking_id: Mapped[UUID | None] = mapped_column(ForeignKey("booking.id", ondelete="SET NULL"), index=True)
     room_booking_id: Mapped[UUID | None] = mapped_column(
         ForeignKey("room_booking.id", ondelete="SET NULL"), index=True

@@ -15,26 +15,29 @@ from sqlalchemy.ext.asyncio import AsyncSession
 from zones.auth import Principal
 from zones.bookings.context import BookingContext
 from zones.db.transaction import write_transaction
+from zones.server.session import close_request_session, request_session, writes
 from zones.server.state import AppState
 
-SAFE_METHODS = frozenset({"GET", "HEAD", "OPTIONS"})
 MAX_PAGE_SIZE = 500
 
 
-async def provide_session(
-    db_session: NamedDependency[AsyncSession], request: Request[Any, Any, Any]
-) -> AsyncGenerator[AsyncSession, None]:
-    """The request's session. A request that may change data runs as one write transaction.
+async def provide_session(request: Request[Any, Any, Any]) -> AsyncGenerator[AsyncSession, None]:
+    """The request's session (`zones.server.session`). A request that may change data runs as one
+    write transaction.
 
     It begins as a writer (BEGIN IMMEDIATE on SQLite), commits after the handler has built its
     answer and before that answer is sent, and rolls back on any error; a commit refused by a
     constraint answers 409. So no handler commits, and a failed commit never answers 2xx.
     """
-    if request.method in SAFE_METHODS:
-        yield db_session
-        return
-    async with write_transaction(db_session):
-        yield db_session
+    session = await request_session(request.scope)
+    try:
+        if not writes(request.scope):
+            yield session
+            return
+        async with write_transaction(session):
+            yield session
+    finally:
+        await close_request_session(request.scope)
 
 
 def provide_state(request: Request[Any, Any, Any]) -> AppState:

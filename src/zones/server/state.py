@@ -10,8 +10,10 @@ from typing import Any
 
 from litestar import Litestar
 
+from zones.auth.tokens import TokenCache
 from zones.calendar.events import CalendarConfig
 from zones.db import Database
+from zones.office.layout import LayoutCache
 from zones.settings import Settings
 
 STATE_KEY = "zones"
@@ -26,6 +28,10 @@ class AppState:
     clock: Callable[[], datetime]
     calendar: CalendarConfig
     plan_tasks: set[asyncio.Task[Any]] = field(default_factory=set)
+    layouts: LayoutCache = field(default_factory=LayoutCache)
+    """Site layouts read by this process, each checked against the office version when used."""
+    token_cache: TokenCache = field(default_factory=lambda: TokenCache(0))
+    """Tokens looked up in the last seconds (`Settings.auth_cache_seconds`)."""
 
     @classmethod
     def of(cls, app: Litestar) -> AppState:

@@ -1,0 +1,355 @@
+"""The statements of the desk-booking hot path, in SQLAlchemy Core: few round trips, no object graphs.
+
+A booking costs, after BEGIN: one statement that reads everything its rules need (and locks the
+person, so their own concurrent bookings queue behind each other), one INSERT of the booking that
+re-checks the weekly and zone caps inside the database, one INSERT of its half-day slots that the
+unique keys may refuse, and one INSERT into the outbox; then COMMIT. A capped zone adds one lock.
+"""
+
+from __future__ import annotations
+
+import math
+from dataclasses import dataclass
+from datetime import date, time
+from typing import Any
+from uuid import UUID
+
+from sqlalchemy import (
+    ColumnElement,
+    Insert,
+    Select,
+    Table,
+    and_,
+    bindparam,
+    case,
+    cast,
+    exists,
+    func,
+    literal,
+    literal_column,
+    select,
+)
+from sqlalchemy.dialects import postgresql, sqlite
+from sqlalchemy.ext.asyncio import AsyncConnection
+
+from zones.models import (
+    ACTIVE_STATUSES,
+    Activity,
+    Booking,
+    Desk,
+    DeskSlot,
+    Employee,
+    Floor,
+    Half,
+    Period,
+    Policy,
+    Site,
+    Zone,
+)
+
+
+def _table(model: Any) -> Table:
+    table: Table = model.__table__
+    return table
+
+
+BOOKING, SLOT, DESK, ZONE = _table(Booking), _table(DeskSlot), _table(Desk), _table(Zone)
+EMPLOYEE, SITE, POLICY, FLOOR = _table(Employee), _table(Site), _table(Policy), _table(Floor)
+
+
+@dataclass(frozen=True)
+class BookingFacts:
+    """What the rules of one desk booking read, from one statement."""
+
+    desk: Desk
+    zone: Zone
+    floor_name: str
+    site: Site
+    policy: Policy
+    employee: Employee
+    other_days: int
+    """Other days of that ISO week the person already has an active booking on."""
+    desk_taken: bool
+    """Whether the desk is booked for any half of the period."""
+    own_booking_id: UUID | None
+    """The person's booking that already holds a half of the period, if any."""
+
+
+ACTIVE = BOOKING.c.status.in_([literal_column(f"'{status.value}'") for status in ACTIVE_STATUSES])
+"""The booking holds its desk (written into the SQL: no parameters to expand on every execution)."""
+
+
+def _halves() -> ColumnElement[bool]:
+    """The slot is a half of the period: `:first_half` and `:last_half` are equal for a half-day."""
+    return SLOT.c.half.in_([bindparam("first_half"), bindparam("last_half")])
+
+
+def halves(period: Period) -> dict[str, Half]:
+    """The parameters `_halves()` asks for."""
+    return {"first_half": period.halves[0], "last_half": period.halves[-1]}
+
+
+def _facts_statement() -> Select[Any]:
+    other_days = (
+        select(func.count(BOOKING.c.day.distinct()))
+        .where(
+            BOOKING.c.employee_id == bindparam("employee_id"),
+            ACTIVE,
+            BOOKING.c.day.between(bindparam("monday"), bindparam("sunday")),
+            BOOKING.c.day != bindparam("day"),
+        )
+        .scalar_subquery()
+    )
+    desk_taken = exists().where(
+        SLOT.c.desk_id == bindparam("desk_id"), SLOT.c.day == bindparam("day"), _halves()
+    )
+    own_booking = (
+        select(SLOT.c.booking_id)
+        .where(
+            SLOT.c.employee_id == bindparam("employee_id"),
+            SLOT.c.day == bindparam("day"),
+            _halves(),
+        )
+        .limit(1)
+        .scalar_subquery()
+    )
+    return (
+        select(
+            DESK.c.id,
+            DESK.c.code,
+            DESK.c.bookable,
+            DESK.c.attributes,
+            DESK.c.x_m,
+            DESK.c.y_m,
+            ZONE.c.id,
+            ZONE.c.name,
+            ZONE.c.activity,
+            ZONE.c.occupancy_cap,
+            FLOOR.c.name,
+            SITE.c.id,
+            SITE.c.name,
+            SITE.c.timezone,
+            SITE.c.working_days,
+            SITE.c.opens_at,
+            SITE.c.closes_at,
+            POLICY.c.attendance_max_share,
+            POLICY.c.booking_horizon_days,
+            POLICY.c.checkin_opens_minutes_before,
+            POLICY.c.checkin_deadline_minutes_after,
+            POLICY.c.accessible_hold_days,
+            EMPLOYEE.c.id,
+            EMPLOYEE.c.name,
+            EMPLOYEE.c.email,
+            EMPLOYEE.c.needs,
+            EMPLOYEE.c.contracted_share,
+            other_days,
+            desk_taken,
+            own_booking,
+        )
+        .select_from(
+            DESK.join(ZONE, ZONE.c.id == DESK.c.zone_id)
+            .join(FLOOR, FLOOR.c.id == ZONE.c.floor_id)
+            .join(SITE, SITE.c.id == DESK.c.site_id)
+            .join(POLICY, POLICY.c.site_id == SITE.c.id)
+            .join(EMPLOYEE, EMPLOYEE.c.id == bindparam("employee_id"))
+        )
+        .where(DESK.c.id == bindparam("desk_id"), EMPLOYEE.c.active.is_(True))
+        # Locking the person serialises their own concurrent bookings (the weekly cap counts them).
+        .with_for_update(of=EMPLOYEE)
+    )
+
+
+FACTS = _facts_statement()
+
+
+async def booking_facts(
+    connection: AsyncConnection,
+    desk_id: UUID,
+    employee_id: UUID,
+    day: date,
+    period: Period,
+    week: tuple[date, date],
+) -> BookingFacts | None:
+    """Everything the booking's rules need, or None when the desk or the (active) person is unknown."""
+    row = (
+        await connection.execute(
+            FACTS,
+            {
+                "desk_id": desk_id,
+                "employee_id": employee_id,
+                "day": day,
+                **halves(period),
+                "monday": week[0],
+                "sunday": week[1],
+            },
+        )
+    ).one_or_none()
+    if row is None:
+        return None
+    (
+        desk_id, code, bookable, attributes, x_m, y_m,
+        zone_id, zone_name, activity, occupancy_cap, floor_name,
+        site_id, site_name, timezone, working_days, opens_at, closes_at,
+        max_share, horizon, opens_before, deadline_after, hold_days,
+        employee_id, name, email, needs, contracted_share,
+        other_days, desk_taken, own_booking,
+    ) = row  # fmt: skip
+    site = Site(
+        id=site_id,
+        name=site_name,
+        timezone=timezone,
+        working_days=working_days,
+        opens_at=_time(opens_at),
+        closes_at=_time(closes_at),
+    )
+    return BookingFacts(
+        desk=Desk(
+            id=desk_id,
+            code=code,
+            bookable=bookable,
+            attributes=attributes,
+            x_m=x_m,
+            y_m=y_m,
+            zone_id=zone_id,
+            site_id=site_id,
+        ),
+        zone=Zone(
+            id=zone_id,
+            name=zone_name,
+            activity=Activity(activity),
+            occupancy_cap=occupancy_cap,
+            site_id=site_id,
+        ),
+        floor_name=floor_name,
+        site=site,
+        policy=Policy(
+            site_id=site_id,
+            attendance_max_share=max_share,
+            booking_horizon_days=horizon,
+            checkin_opens_minutes_before=opens_before,
+            checkin_deadline_minutes_after=deadline_after,
+            accessible_hold_days=hold_days,
+        ),
+        employee=Employee(
+            id=employee_id,
+            name=name,
+            email=email,
+            needs=needs,
+            contracted_share=contracted_share,
+            active=True,
+        ),
+        other_days=other_days,
+        desk_taken=bool(desk_taken),
+        own_booking_id=own_booking,
+    )
+
+
+def _time(value: time | str) -> time:
+    return value if isinstance(value, time) else time.fromisoformat(value)
+
+
+BOOKING_COLUMNS = tuple(
+    column
+    for column in BOOKING.columns
+    if column.name not in ("sa_orm_sentinel", "checked_in_at", "ended_at")
+)
+"""The columns a new booking sets."""
+
+
+def _guarded_booking_insert(dialect: str, zone_capped: bool) -> Insert:
+    """INSERT the booking only if the person's other office days that week stay under the weekly cap
+    (and, in a capped zone, no half of the period is full): checked by the database, after the locks.
+    """
+    values: list[ColumnElement[Any]] = [bindparam(c.name, type_=c.type) for c in BOOKING_COLUMNS]
+    if dialect == "postgresql":  # a parameter in a SELECT list has no type of its own there
+        values = [cast(value, c.type) for value, c in zip(values, BOOKING_COLUMNS, strict=True)]
+    other_days = (
+        select(func.count(BOOKING.c.day.distinct()))
+        .where(
+            BOOKING.c.employee_id == bindparam("employee_id"),
+            ACTIVE,
+            BOOKING.c.day.between(bindparam("monday"), bindparam("sunday")),
+            BOOKING.c.day != bindparam("day"),
+        )
+        .scalar_subquery()
+    )
+    guard: ColumnElement[bool] = other_days < bindparam("week_cap")
+    if zone_capped:
+        full_half = (
+            select(SLOT.c.half)
+            .select_from(SLOT.join(DESK, DESK.c.id == SLOT.c.desk_id))
+            .where(
+                DESK.c.zone_id == bindparam("zone_id"),
+                SLOT.c.day == bindparam("day"),
+                _halves(),
+            )
+            .group_by(SLOT.c.half)
+            .having(func.count() >= bindparam("zone_cap"))
+        )
+        guard = and_(guard, ~exists(full_half))
+    return (
+        BOOKING.insert()
+        .from_select([c.name for c in BOOKING_COLUMNS], select(*values).where(guard))
+        .returning(BOOKING.c.id)
+    )
+
+
+BOOKING_INSERTS = {
+    (dialect, capped): _guarded_booking_insert(dialect, capped)
+    for dialect in ("postgresql", "sqlite")
+    for capped in (False, True)
+}
+"""The guarded booking INSERT per database and for zones without and with an occupancy cap."""
+LOCK_ZONE = select(ZONE.c.id).where(ZONE.c.id == bindparam("zone_id")).with_for_update()
+
+
+def slot_insert(dialect: str) -> Insert:
+    """INSERT the half-day slots, skipping any a unique key refuses: fewer rows back means the desk
+    or the person was booked meanwhile."""
+    insert = postgresql.insert(SLOT) if dialect == "postgresql" else sqlite.insert(SLOT)
+    return insert.on_conflict_do_nothing().returning(SLOT.c.half)
+
+
+SLOT_INSERTS = {name: slot_insert(name) for name in ("postgresql", "sqlite")}
+
+
+async def nearest_free_desks(
+    connection: AsyncConnection, desk: Desk, day: date, period: Period, limit: int = 3
+) -> list[dict[str, Any]]:
+    """Free bookable desks in the same zone, nearest first (by floor-plan distance), then by code."""
+    taken = select(SLOT.c.desk_id).where(SLOT.c.day == day, SLOT.c.half.in_(period.halves))
+    statement = select(DESK.c.id, DESK.c.code, DESK.c.x_m, DESK.c.y_m).where(
+        DESK.c.zone_id == desk.zone_id,
+        DESK.c.bookable.is_(True),
+        DESK.c.id != desk.id,
+        DESK.c.id.not_in(taken),
+    )
+    if desk.x_m is not None and desk.y_m is not None:
+        dx, dy = DESK.c.x_m - literal(desk.x_m), DESK.c.y_m - literal(desk.y_m)
+        unplaced = case((DESK.c.x_m.is_(None) | DESK.c.y_m.is_(None), 1), else_=0)
+        statement = statement.order_by(unplaced, dx * dx + dy * dy, DESK.c.code)
+    else:
+        statement = statement.order_by(DESK.c.code)
+    rows = (await connection.execute(statement.limit(limit))).all()
+    return [
+        {"desk_id": str(desk_id), "code": code, "distance_m": _distance(desk, x_m, y_m)}
+        for desk_id, code, x_m, y_m in rows
+    ]
+
+
+def _distance(desk: Desk, x_m: float | None, y_m: float | None) -> float | None:
+    if None in (desk.x_m, desk.y_m, x_m, y_m):
+        return None
+    return round(math.dist((desk.x_m, desk.y_m), (x_m, y_m)), 1)  # type: ignore[arg-type]
+
+
+__all__ = (
+    "BOOKING_COLUMNS",
+    "BOOKING_INSERTS",
+    "LOCK_ZONE",
+    "SLOT_INSERTS",
+    "BookingFacts",
+    "Half",
+    "booking_facts",
+    "nearest_free_desks",
+)

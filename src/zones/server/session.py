@@ -1,0 +1,64 @@
+"""The one database session of a request, shared by authentication and the handler.
+
+A request that may change data (POST, PUT, PATCH, DELETE) gets a session that begins as a writer
+(BEGIN IMMEDIATE on SQLite) and commits once, after the handler (`zones.server.deps`). A GET reads
+without a transaction: no BEGIN and no ROLLBACK, each statement on its own. The session is made the
+first time it is needed, so a request whose token the cache already knows and whose handler reads
+nothing never checks out a connection.
+"""
+
+from __future__ import annotations
+
+from collections.abc import AsyncIterator
+from contextlib import asynccontextmanager
+from typing import Any, Final, cast
+
+from sqlalchemy.ext.asyncio import AsyncSession
+
+from zones.server.state import AppState
+
+SAFE_METHODS: Final = frozenset({"GET", "HEAD", "OPTIONS"})
+_SCOPE_KEY: Final = "zones.session"
+
+
+def _scope(scope: Any) -> dict[str, Any]:
+    return cast(dict[str, Any], scope)
+
+
+def writes(scope: Any) -> bool:
+    """Whether the request may change data."""
+    return _scope(scope).get("method", "GET") not in SAFE_METHODS
+
+
+async def request_session(scope: Any) -> AsyncSession:
+    """The request's session, made on first use; a writer's transaction has begun."""
+    held = _scope(scope)
+    session: AsyncSession | None = held.get(_SCOPE_KEY)
+    if session is None:
+        database = AppState.of(held["app"]).database
+        session = await database.open_writer() if writes(scope) else database.autocommit_session()
+        held[_SCOPE_KEY] = session
+    return session
+
+
+@asynccontextmanager
+async def authentication_session(scope: Any) -> AsyncIterator[AsyncSession]:
+    """Where a token is looked up: the request's own session (one connection, one transaction), except
+    for a write on SQLite, which reads the token before it takes its turn as the one writer."""
+    database = AppState.of(_scope(scope)["app"]).database
+    if writes(scope) and database.dialect == "sqlite":
+        async with database.autocommit_session() as session:
+            yield session
+    else:
+        yield await request_session(scope)
+
+
+async def close_request_session(scope: Any) -> None:
+    """Give the request's connection back (anything not committed is rolled back)."""
+    held = _scope(scope)
+    session: AsyncSession | None = held.pop(_SCOPE_KEY, None)
+    if session is not None:
+        await AppState.of(held["app"]).database.close_session(session)
+
+
+__all__ = ("SAFE_METHODS", "authentication_session", "close_request_session", "request_session", "writes")
