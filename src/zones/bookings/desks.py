@@ -4,12 +4,12 @@ from __future__ import annotations
 
 from dataclasses import dataclass, field
 from datetime import date, datetime, timedelta
-from typing import Any, cast
+from typing import Any
 from uuid import UUID
 
 from advanced_alchemy.filters import LimitOffset
 from advanced_alchemy.service import OffsetPagination
-from sqlalchemy import Select, Table, select
+from sqlalchemy import Select, select
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.ext.asyncio import AsyncConnection, AsyncSession
 from sqlalchemy.orm import selectinload
@@ -42,14 +42,11 @@ from zones.models import (
     DeskSlot,
     Employee,
     Half,
-    OutboxMessage,
     Period,
     Policy,
     Site,
     Zone,
 )
-
-OUTBOX = cast(Table, OutboxMessage.__table__)
 
 
 @dataclass(frozen=True)
@@ -246,7 +243,6 @@ class DeskBookings:
             desk_code=desk.code,
             zone_name=zone.name,
         )
-        dialect = connection.dialect.name
         guard = {
             "monday": week[0],
             "sunday": week[1],
@@ -255,27 +251,41 @@ class DeskBookings:
             "zone_cap": zone.occupancy_cap,
             **queries.halves(period),
         }
-        statement = queries.BOOKING_INSERTS[dialect, zone.occupancy_cap is not None]
-        if (await connection.execute(statement, {**booking.values(), **guard})).first() is None:
-            # A booking of the same person (or into the same zone) committed meanwhile.
-            await check_attendance_cap(self.session, site, policy, employee, day)
-            await check_zone_cap(self.session, zone, day, period)
-            raise stored_meanwhile()
-        slots = [
-            {"id": uuid7(), "booking_id": booking_id, "desk_id": desk.id, "employee_id": employee.id,
-             "day": day, "half": half, "created_at": now, "updated_at": now}
-            for half in period.halves
-        ]  # fmt: skip
-        held = (await connection.execute(queries.SLOT_INSERTS[dialect], slots)).all()
-        if len(held) < len(slots):
-            raise await self._taken_meanwhile(connection, facts, day, period)
         place = Place(
             site.name, facts.floor_name, zone.name, zone.activity, f"Desk {desk.code}", site.timezone
         )
         invite = desk_invite_row(
             booking, place, Person(employee.email, employee.name), self.context.calendar, now, "Booked"
         )
-        await connection.execute(OUTBOX.insert(), invite)
+        capped = zone.occupancy_cap is not None
+        if connection.dialect.name == "postgresql":
+            slot_ids = {"first_slot_id": uuid7(), "last_slot_id": uuid7()}
+            outbox = {f"outbox_{name}": value for name, value in invite.items()}
+            outbox.update(outbox_id=uuid7(), outbox_created_at=now, outbox_updated_at=now)
+            parameters = {**booking.values(), **guard, **slot_ids, **outbox}
+            booked, held = (await connection.execute(queries.BOOKING_AT_ONCE[capped], parameters)).one()
+        else:  # SQLite has no INSERT inside WITH: the same three INSERTs, one by one
+            inserted = await connection.execute(
+                queries.BOOKING_INSERTS["sqlite", capped], {**booking.values(), **guard}
+            )
+            booked = held = 0
+            if inserted.first() is not None:
+                booked = 1
+                slots = [
+                    {"id": uuid7(), "booking_id": booking_id, "desk_id": desk.id, "employee_id": employee.id,
+                     "day": day, "half": half, "created_at": now, "updated_at": now}
+                    for half in period.halves
+                ]  # fmt: skip
+                held = len((await connection.execute(queries.SLOT_INSERTS["sqlite"], slots)).all())
+                if held == len(slots):
+                    await connection.execute(queries.OUTBOX.insert(), invite)
+        if not booked:
+            # A booking of the same person (or into the same zone) committed meanwhile.
+            await check_attendance_cap(self.session, site, policy, employee, day)
+            await check_zone_cap(self.session, zone, day, period)
+            raise stored_meanwhile()
+        if held < len(period.halves):
+            raise await self._taken_meanwhile(connection, facts, day, period)
         return booking
 
     async def book_series(

@@ -28,6 +28,7 @@ from sqlalchemy import (
     literal,
     literal_column,
     select,
+    union_all,
 )
 from sqlalchemy.dialects import postgresql, sqlite
 from sqlalchemy.ext.asyncio import AsyncConnection
@@ -41,6 +42,7 @@ from zones.models import (
     Employee,
     Floor,
     Half,
+    OutboxMessage,
     Period,
     Policy,
     Site,
@@ -312,6 +314,64 @@ def slot_insert(dialect: str) -> Insert:
 
 SLOT_INSERTS = {name: slot_insert(name) for name in ("postgresql", "sqlite")}
 
+OUTBOX = _table(OutboxMessage)
+OUTBOX_COLUMNS = tuple(
+    c for c in OUTBOX.columns if c.name not in ("sa_orm_sentinel", "last_error", "sent_at")
+)
+"""The columns an invite sets; `outbox_<name>` are their parameters in `BOOKING_AT_ONCE`."""
+
+
+def _typed(name: str, column: Any) -> ColumnElement[Any]:
+    return cast(bindparam(name, type_=column.type), column.type)
+
+
+def _booking_at_once(zone_capped: bool) -> Select[Any]:
+    """PostgreSQL: the guarded booking, its slots and its invite in one statement (data-modifying
+    CTEs), answering how many bookings (0 or 1) and how many slots it stored. No slot stored for a
+    half means the desk or the person was booked meanwhile: the caller rolls the whole change back.
+    """
+    booked = _guarded_booking_insert("postgresql", zone_capped).cte("booked")
+    slot_columns = ("id", "booking_id", "desk_id", "employee_id", "day", "half", "created_at", "updated_at")
+
+    def slot(id_name: str, half_name: str) -> Select[Any]:
+        return select(
+            _typed(id_name, SLOT.c.id),
+            booked.c.id,
+            _typed("desk_id", SLOT.c.desk_id),
+            _typed("employee_id", SLOT.c.employee_id),
+            _typed("day", SLOT.c.day),
+            _typed(half_name, SLOT.c.half),
+            _typed("created_at", SLOT.c.created_at),
+            _typed("updated_at", SLOT.c.updated_at),
+        ).select_from(booked)
+
+    last_half = slot("last_slot_id", "last_half").where(
+        _typed("last_half", SLOT.c.half) != _typed("first_half", SLOT.c.half)
+    )
+    held = (
+        postgresql.insert(SLOT)
+        .from_select(slot_columns, union_all(slot("first_slot_id", "first_half"), last_half))
+        .on_conflict_do_nothing()
+        .returning(SLOT.c.half)
+        .cte("held")
+    )
+    invite_values = [
+        booked.c.id if c.name == "booking_id" else _typed(f"outbox_{c.name}", c) for c in OUTBOX_COLUMNS
+    ]
+    invited = (
+        OUTBOX.insert()
+        .from_select([c.name for c in OUTBOX_COLUMNS], select(*invite_values).select_from(booked))
+        .cte("invited")
+    )
+    return select(
+        select(func.count()).select_from(booked).scalar_subquery(),
+        select(func.count()).select_from(held).scalar_subquery(),
+    ).add_cte(invited)
+
+
+BOOKING_AT_ONCE = {capped: _booking_at_once(capped) for capped in (False, True)}
+"""PostgreSQL's one-statement booking, for zones without and with an occupancy cap."""
+
 
 async def nearest_free_desks(
     connection: AsyncConnection, desk: Desk, day: date, period: Period, limit: int = 3
@@ -344,6 +404,7 @@ def _distance(desk: Desk, x_m: float | None, y_m: float | None) -> float | None:
 
 
 __all__ = (
+    "BOOKING_AT_ONCE",
     "BOOKING_COLUMNS",
     "BOOKING_INSERTS",
     "LOCK_ZONE",
