@@ -39,11 +39,11 @@ def no_prechecks(monkeypatch: pytest.MonkeyPatch) -> None:
     enforces: the unique keys of the slots, and the caps re-checked inside the booking's INSERT."""
     read_facts = queries.booking_facts
 
-    async def facts_seeing_nothing_booked(*args: Any, **kwargs: Any) -> queries.BookingFacts | None:
+    async def facts_seeing_nothing_booked(*args: Any, **kwargs: Any) -> Any:
         facts = await read_facts(*args, **kwargs)
         await asyncio.sleep(0.02)
-        if facts is None:
-            return None
+        if not isinstance(facts, queries.BookingFacts):
+            return facts
         return replace(facts, other_days=0, desk_taken=False, own_booking_id=None)
 
     async def pass_after_a_pause(*_: Any, **__: Any) -> None:

@@ -63,3 +63,21 @@ async def test_an_unchanged_office_is_read_from_the_cache(
     assert cached is not None
     await _desk_codes(world, client)
     assert layouts.cached(world.site.id) is cached
+
+
+async def test_a_desk_taken_out_of_use_elsewhere_cannot_be_booked_at_once(
+    world: World,
+    client: AsyncTestClient,  # type: ignore[type-arg]
+) -> None:
+    async def book(code: str, day_offset: int) -> tuple[int, str]:
+        response = await client.post(
+            "/bookings",
+            json={"desk_id": str(world.desk(code)), "day": str(weekday(day_offset))},
+            headers=world.headers("ann"),
+        )
+        return response.status_code, response.json().get("rule", "")
+
+    assert (await book("Q1-03", 1))[0] == 201  # the process has read every desk's place now
+    async with world.db.write_session() as session:  # another process takes Q1-04 out of use
+        await session.execute(update(Desk).where(Desk.code == "Q1-04").values(bookable=False))
+    assert await book("Q1-04", 2) == (422, "desk-not-bookable")

@@ -62,7 +62,8 @@ async def test_the_scenario_carries_office_staff_wishes_absences_and_bookings(wo
 
 async def test_a_run_stores_a_feasible_plan_with_kpis_and_sourced_flags(world: World) -> None:
     request = PlanRequest(world.site.id, MONDAY, 1, time_limit_s=3, seed=1)
-    plan_id = await create_plan_row(world.db, request)
+    async with world.db.write_session() as session:
+        plan_id = await create_plan_row(session, request)
     seen: list[planning.PlanProgress] = []
     outcome = await run_plan(world.db, plan_id, request, on_progress=seen.append)
     assert seen, "progress was reported while solving"
@@ -101,7 +102,8 @@ async def test_the_time_limit_bounds_the_whole_run_from_reading_the_site_to_stor
     # `zones plan --time-limit` and the API's `time_limit_s` both run `run_plan`: reading the
     # site, the baseline, the planner, the analysis and storing the seats all come out of it.
     request = PlanRequest(world.site.id, MONDAY, 2, time_limit_s=2, seed=1)
-    plan_id = await create_plan_row(world.db, request)
+    async with world.db.write_session() as session:
+        plan_id = await create_plan_row(session, request)
     started = time.perf_counter()
     outcome = await run_plan(world.db, plan_id, request)
     elapsed = time.perf_counter() - started

@@ -36,6 +36,22 @@ def test_only_the_database_layer_begins_writers_and_commits() -> None:
     assert _where(r"(\.|await )commit\(|mark_as_writer|begin_writer", files) == []
 
 
+BACKGROUND_WRITERS = {"plans/run.py", "bookings/release.py", "calendar/sender.py"}
+"""Work that runs outside any request (plan runs, no-show release, the mail sender)."""
+
+
+def test_only_background_work_and_the_cli_open_write_sessions_of_their_own() -> None:
+    # A request already holds its write transaction (on SQLite the one writer's turn): code it
+    # calls that opened a second writer would wait for its own request.
+    files = [
+        p
+        for p in _python_files("cli", "db", "migrations")
+        if p.relative_to(SRC).as_posix() not in BACKGROUND_WRITERS
+    ]
+    found = _where(r"write_session\(|open_writer\(", files)
+    assert [line.split(":")[0] for line in found] == ["src/zones/server/session.py"], found
+
+
 def test_no_module_that_defines_routes_builds_a_problem_by_hand() -> None:
     routes = [
         p for p in _python_files() if re.search(r"^\s*@(get|post|put|patch|delete)\(", p.read_text(), re.M)

@@ -120,8 +120,6 @@ class Settings:
     debug: bool = False
     release_interval_s: float = 60.0
     """How often the server frees desks nobody checked in to (0 turns it off)."""
-    bench_endpoints: bool = False
-    """Mount the benchmark's baseline endpoint (never in production)."""
     public_url: str = ""
     """Where people reach Zones (links in invites and feed URLs); defaults to http://host:port."""
     mail: MailSettings = field(default_factory=lambda: MailSettings())
@@ -169,7 +167,6 @@ class Settings:
             port=int(env.get("ZONES_PORT", DEFAULT_PORT)),
             debug=_flag(env, "ZONES_DEBUG"),
             release_interval_s=float(env.get("ZONES_RELEASE_INTERVAL", 60)),
-            bench_endpoints=_flag(env, "ZONES_BENCH_ENDPOINTS"),
             public_url=env.get("ZONES_PUBLIC_URL", ""),
             workers=_number(env, "ZONES_WORKERS", 0, int),
             db_connections=_number(env, "ZONES_DB_CONNECTIONS", Settings.db_connections, int),

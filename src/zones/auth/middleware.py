@@ -18,7 +18,7 @@ from litestar.types import Receive, Scope, Send
 
 from zones.auth import Principal
 from zones.auth.tokens import authenticate_token, hash_token
-from zones.server.session import authentication_session, close_request_session
+from zones.server.session import close_request_session, request_session
 from zones.server.state import AppState
 
 CHALLENGE = {"WWW-Authenticate": 'Bearer realm="zones"'}
@@ -55,10 +55,8 @@ class BearerTokenMiddleware(AbstractAuthenticationMiddleware):
         token = token.strip()
         principal = state.token_cache.get(hash_token(token), state.clock())
         if principal is None:
-            async with authentication_session(connection.scope) as session:
-                principal = await authenticate_token(
-                    session, token, clock=state.clock, cache=state.token_cache
-                )
+            session = await request_session(connection.scope)
+            principal = await authenticate_token(session, token, clock=state.clock, cache=state.token_cache)
         if principal is None:
             raise NotAuthorizedException("The token is unknown, expired or revoked", headers=CHALLENGE)
         return AuthenticationResult(user=principal, auth=token)

@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from datetime import datetime
 from typing import Any, Literal
 
@@ -12,6 +12,7 @@ from sqlalchemy.ext.asyncio import AsyncSession
 from zones.auth import Principal
 from zones.calendar.events import CalendarConfig
 from zones.clock import Clock
+from zones.office.layout import LayoutCache
 
 
 @dataclass
@@ -23,6 +24,8 @@ class BookingContext:
     clock: Clock
     calendar: CalendarConfig
     """Organizer and links for the invites each change writes to the outbox (from the settings)."""
+    layouts: LayoutCache = field(default_factory=LayoutCache)
+    """Desk places this process has read (the server shares one; checked against the office version)."""
 
     def now(self) -> datetime:
         return self.clock()

@@ -198,9 +198,13 @@ class DeskBookings:
         self._require_may_act_for(employee_id)
         connection = await self.session.connection()
         week = iso_week_days(day)
-        facts = await queries.booking_facts(connection, desk_id, employee_id, day, period, week)
-        if facts is None:
-            raise await self._missing(desk_id, employee_id)
+        facts = await queries.booking_facts(
+            connection, self.context.layouts, desk_id, employee_id, day, period, week
+        )
+        if facts == "no-employee":
+            raise NotFound.of("employee", employee_id)
+        if facts == "no-desk":
+            raise NotFound.of("desk", desk_id)
         desk, zone, site, policy, employee = facts.desk, facts.zone, facts.site, facts.policy, facts.employee
         self._names[desk.id] = (desk.code, zone.name)
         starts_at, ends_at = period_bounds(site, day, period)
@@ -527,11 +531,6 @@ class DeskBookings:
             await self.session.connection(), place.desk, day, period
         )
         return _desk_taken(place.desk.code, day, period, alternatives)
-
-    async def _missing(self, desk_id: UUID, employee_id: UUID) -> NotFound:
-        """Which of the desk and the (active) person a booking named does not exist."""
-        active = await self.session.scalar(select(Employee.active).where(Employee.id == employee_id))
-        return NotFound.of("desk", desk_id) if active else NotFound.of("employee", employee_id)
 
     async def _taken_meanwhile(
         self, connection: AsyncConnection, facts: queries.BookingFacts, day: date, period: Period

@@ -10,8 +10,8 @@ from __future__ import annotations
 
 import math
 from dataclasses import dataclass
-from datetime import date, time
-from typing import Any
+from datetime import date
+from typing import Any, Literal
 from uuid import UUID
 
 from sqlalchemy import (
@@ -35,7 +35,7 @@ from sqlalchemy.ext.asyncio import AsyncConnection
 
 from zones.models import (
     ACTIVE_STATUSES,
-    Activity,
+    OFFICE_VERSION,
     Booking,
     Desk,
     DeskSlot,
@@ -48,6 +48,7 @@ from zones.models import (
     Site,
     Zone,
 )
+from zones.office.layout import LayoutCache
 
 
 def _table(model: Any) -> Table:
@@ -115,30 +116,9 @@ def _facts_statement() -> Select[Any]:
         .limit(1)
         .scalar_subquery()
     )
+    version = select(OFFICE_VERSION.c.version).where(OFFICE_VERSION.c.id == 1).scalar_subquery()
     return (
         select(
-            DESK.c.id,
-            DESK.c.code,
-            DESK.c.bookable,
-            DESK.c.attributes,
-            DESK.c.x_m,
-            DESK.c.y_m,
-            ZONE.c.id,
-            ZONE.c.name,
-            ZONE.c.activity,
-            ZONE.c.occupancy_cap,
-            FLOOR.c.name,
-            SITE.c.id,
-            SITE.c.name,
-            SITE.c.timezone,
-            SITE.c.working_days,
-            SITE.c.opens_at,
-            SITE.c.closes_at,
-            POLICY.c.attendance_max_share,
-            POLICY.c.booking_horizon_days,
-            POLICY.c.checkin_opens_minutes_before,
-            POLICY.c.checkin_deadline_minutes_after,
-            POLICY.c.accessible_hold_days,
             EMPLOYEE.c.id,
             EMPLOYEE.c.name,
             EMPLOYEE.c.email,
@@ -147,17 +127,11 @@ def _facts_statement() -> Select[Any]:
             other_days,
             desk_taken,
             own_booking,
+            version,
         )
-        .select_from(
-            DESK.join(ZONE, ZONE.c.id == DESK.c.zone_id)
-            .join(FLOOR, FLOOR.c.id == ZONE.c.floor_id)
-            .join(SITE, SITE.c.id == DESK.c.site_id)
-            .join(POLICY, POLICY.c.site_id == SITE.c.id)
-            .join(EMPLOYEE, EMPLOYEE.c.id == bindparam("employee_id"))
-        )
-        .where(DESK.c.id == bindparam("desk_id"), EMPLOYEE.c.active.is_(True))
+        .where(EMPLOYEE.c.id == bindparam("employee_id"), EMPLOYEE.c.active.is_(True))
         # Locking the person serialises their own concurrent bookings (the weekly cap counts them).
-        .with_for_update(of=EMPLOYEE)
+        .with_for_update()
     )
 
 
@@ -166,72 +140,37 @@ FACTS = _facts_statement()
 
 async def booking_facts(
     connection: AsyncConnection,
+    places: LayoutCache,
     desk_id: UUID,
     employee_id: UUID,
     day: date,
     period: Period,
     week: tuple[date, date],
-) -> BookingFacts | None:
-    """Everything the booking's rules need, or None when the desk or the (active) person is unknown."""
-    row = (
-        await connection.execute(
-            FACTS,
-            {
-                "desk_id": desk_id,
-                "employee_id": employee_id,
-                "day": day,
-                **halves(period),
-                "monday": week[0],
-                "sunday": week[1],
-            },
-        )
-    ).one_or_none()
+) -> BookingFacts | Literal["no-desk", "no-employee"]:
+    """Everything the booking's rules need: the person (locked), their week and day, whether the
+    desk is free, and the desk's place from this process's cache (checked against the office version
+    read in the same statement)."""
+    parameters = {
+        "desk_id": desk_id,
+        "employee_id": employee_id,
+        "day": day,
+        **halves(period),
+        "monday": week[0],
+        "sunday": week[1],
+    }
+    row = (await connection.execute(FACTS, parameters)).one_or_none()
     if row is None:
-        return None
-    (
-        desk_id, code, bookable, attributes, x_m, y_m,
-        zone_id, zone_name, activity, occupancy_cap, floor_name,
-        site_id, site_name, timezone, working_days, opens_at, closes_at,
-        max_share, horizon, opens_before, deadline_after, hold_days,
-        employee_id, name, email, needs, contracted_share,
-        other_days, desk_taken, own_booking,
-    ) = row  # fmt: skip
-    site = Site(
-        id=site_id,
-        name=site_name,
-        timezone=timezone,
-        working_days=working_days,
-        opens_at=_time(opens_at),
-        closes_at=_time(closes_at),
-    )
+        return "no-employee"
+    employee_id, name, email, needs, contracted_share, other_days, desk_taken, own_booking, version = row
+    place = await places.desk_place(connection, desk_id, version)
+    if place is None:
+        return "no-desk"
     return BookingFacts(
-        desk=Desk(
-            id=desk_id,
-            code=code,
-            bookable=bookable,
-            attributes=attributes,
-            x_m=x_m,
-            y_m=y_m,
-            zone_id=zone_id,
-            site_id=site_id,
-        ),
-        zone=Zone(
-            id=zone_id,
-            name=zone_name,
-            activity=Activity(activity),
-            occupancy_cap=occupancy_cap,
-            site_id=site_id,
-        ),
-        floor_name=floor_name,
-        site=site,
-        policy=Policy(
-            site_id=site_id,
-            attendance_max_share=max_share,
-            booking_horizon_days=horizon,
-            checkin_opens_minutes_before=opens_before,
-            checkin_deadline_minutes_after=deadline_after,
-            accessible_hold_days=hold_days,
-        ),
+        desk=place.desk,
+        zone=place.zone,
+        floor_name=place.floor_name,
+        site=place.site,
+        policy=place.policy,
         employee=Employee(
             id=employee_id,
             name=name,
@@ -244,10 +183,6 @@ async def booking_facts(
         desk_taken=bool(desk_taken),
         own_booking_id=own_booking,
     )
-
-
-def _time(value: time | str) -> time:
-    return value if isinstance(value, time) else time.fromisoformat(value)
 
 
 BOOKING_COLUMNS = tuple(

@@ -63,7 +63,8 @@ def plan(
         async with database.read_session() as session:
             site = await find_site(session, site_key)
         request = PlanRequest(site.id, monday, weeks, time_limit, seed)
-        plan_id = await create_plan_row(database, request)
+        async with database.write_session() as session:
+            plan_id = await create_plan_row(session, request)
         with solver_progress() as progress:
             task = progress.add_task("plan", total=time_limit, stage="days", detail="starting")
             outcome = await run_plan(

@@ -13,10 +13,15 @@ from sqlalchemy import event, make_url
 from sqlalchemy.exc import ArgumentError
 from sqlalchemy.ext.asyncio import AsyncEngine, AsyncSession, async_sessionmaker, create_async_engine
 
+from zones.db.sqlite_driver import use_one_trip_cursors
 from zones.db.transaction import READ_OPTION, WRITE_OPTION, begin_writer, end_writer, write_transaction
 from zones.settings import check_database_url, normalise_database_url
 
 SQLITE_BUSY_TIMEOUT_MS = 10_000
+SQLITE_CACHE_KIB = 64 * 1024
+"""Page cache per connection (SQLite's default is 2 MiB)."""
+SQLITE_MMAP_BYTES = 256 * 1024 * 1024
+"""Read the file through memory mapping, not a read call per page."""
 
 
 def _configure_sqlite(engine: AsyncEngine) -> None:
@@ -36,6 +41,8 @@ def _configure_sqlite(engine: AsyncEngine) -> None:
         cursor.execute(f"PRAGMA busy_timeout={SQLITE_BUSY_TIMEOUT_MS}")
         cursor.execute("PRAGMA foreign_keys=ON")
         cursor.execute("PRAGMA synchronous=NORMAL")
+        cursor.execute(f"PRAGMA cache_size=-{SQLITE_CACHE_KIB}")
+        cursor.execute(f"PRAGMA mmap_size={SQLITE_MMAP_BYTES}")
         cursor.close()
 
     @event.listens_for(engine.sync_engine, "begin")
@@ -69,6 +76,7 @@ def create_engine(url: str, pool_size: int = 20, **kwargs: Any) -> AsyncEngine:
         if parsed.database and parsed.database != ":memory:":
             Path(parsed.database).expanduser().parent.mkdir(parents=True, exist_ok=True)
         engine = create_async_engine(url, **kwargs)
+        use_one_trip_cursors(engine)
         _configure_sqlite(engine)
         return engine
     kwargs.setdefault("max_overflow", 0)

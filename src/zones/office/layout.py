@@ -1,4 +1,5 @@
-"""The office layout each server process keeps in memory: a site's zones and bookable desks.
+"""The office layout each server process keeps in memory: a site's zones and bookable desks, and
+every desk's place (zone, floor, site, policy) for the booking rules.
 
 It is read once and then only when the office changed: every query that relies on it also reads
 the database's office version (`office_version`, bumped by triggers on every change to sites,
@@ -9,15 +10,17 @@ used after the office changed.
 from __future__ import annotations
 
 from dataclasses import dataclass, replace
+from datetime import time
 from typing import Any
 from uuid import UUID
 
 from sqlalchemy import Select, and_, select
 from sqlalchemy.ext.asyncio import AsyncConnection
 
-from zones.models import Activity, Desk, Site, Zone, office_version_now
+from zones.models import Activity, Desk, Floor, Policy, Site, Zone, office_version_now
 
 ZONE, DESK, SITE = Zone.__table__, Desk.__table__, Site.__table__
+FLOOR, POLICY = Floor.__table__, Policy.__table__
 
 
 @dataclass(frozen=True, slots=True)
@@ -75,11 +78,124 @@ def _site_layout_statement(site_id: UUID) -> Select[Any]:
     )
 
 
+@dataclass(frozen=True, slots=True)
+class DeskPlace:
+    """A desk (bookable or not) with the zone, floor, site and policy its booking rules come from.
+
+    Shared by every request of the process: never change these objects, never add them to a session.
+    """
+
+    desk: Desk
+    zone: Zone
+    floor_name: str
+    site: Site
+    policy: Policy
+
+
+_DESK_PLACES = select(
+    DESK.c.id,
+    DESK.c.code,
+    DESK.c.bookable,
+    DESK.c.attributes,
+    DESK.c.x_m,
+    DESK.c.y_m,
+    ZONE.c.id,
+    ZONE.c.name,
+    ZONE.c.activity,
+    ZONE.c.occupancy_cap,
+    FLOOR.c.name,
+    SITE.c.id,
+    SITE.c.name,
+    SITE.c.timezone,
+    SITE.c.working_days,
+    SITE.c.opens_at,
+    SITE.c.closes_at,
+    POLICY.c.attendance_max_share,
+    POLICY.c.booking_horizon_days,
+    POLICY.c.checkin_opens_minutes_before,
+    POLICY.c.checkin_deadline_minutes_after,
+    POLICY.c.accessible_hold_days,
+).select_from(
+    DESK.join(ZONE, ZONE.c.id == DESK.c.zone_id)
+    .join(FLOOR, FLOOR.c.id == ZONE.c.floor_id)
+    .join(SITE, SITE.c.id == DESK.c.site_id)
+    .join(POLICY, POLICY.c.site_id == SITE.c.id)
+)
+
+
 class LayoutCache:
-    """Site layouts this process has read, each with the office version it was read at."""
+    """Site layouts and desk places this process has read, with the office version they were read at."""
 
     def __init__(self) -> None:
         self._sites: dict[UUID, SiteLayout] = {}
+        self._places: dict[UUID, DeskPlace] = {}
+        self._place_rows: dict[UUID, Any] = {}
+        self._sites_and_policies: dict[UUID, tuple[Site, Policy]] = {}
+        self._zones: dict[UUID, Zone] = {}
+        self._places_version: int | None = None
+
+    async def desk_place(
+        self, connection: AsyncConnection, desk_id: UUID, version: int | None
+    ) -> DeskPlace | None:
+        """The desk's place as of `version` (the office's version now, read by the caller's
+        statement); None if there is no such desk (or its site has no policy)."""
+        if version is None or version != self._places_version:
+            await self._load_places(connection)
+        place = self._places.get(desk_id)
+        if place is None and (row := self._place_rows.get(desk_id)) is not None:
+            place = self._places[desk_id] = self._place(row)
+        return place
+
+    async def _load_places(self, connection: AsyncConnection) -> None:
+        """Read every desk's place (one statement; again only when the office changed). The rows
+        are kept as they come; a desk's objects are built the first time it is booked."""
+        version = await connection.scalar(office_version_now())
+        rows = (await connection.execute(_DESK_PLACES)).all()
+        self._place_rows = {row[0]: row for row in rows}
+        self._places, self._sites_and_policies, self._zones = {}, {}, {}
+        self._places_version = version
+
+    def _place(self, row: Any) -> DeskPlace:
+        desk_id, code, bookable, attributes, x_m, y_m, zone_id, zone_name, activity, cap, floor = row[:11]
+        site_id, name, timezone, working_days, opens_at, closes_at, *policy = row[11:]
+        if site_id not in self._sites_and_policies:
+            self._sites_and_policies[site_id] = (
+                Site(
+                    id=site_id,
+                    name=name,
+                    timezone=timezone,
+                    working_days=working_days,
+                    opens_at=_time(opens_at),
+                    closes_at=_time(closes_at),
+                ),
+                Policy(
+                    site_id=site_id,
+                    attendance_max_share=policy[0],
+                    booking_horizon_days=policy[1],
+                    checkin_opens_minutes_before=policy[2],
+                    checkin_deadline_minutes_after=policy[3],
+                    accessible_hold_days=policy[4],
+                ),
+            )
+        if zone_id not in self._zones:
+            self._zones[zone_id] = Zone(
+                id=zone_id,
+                name=zone_name,
+                activity=Activity(activity),
+                occupancy_cap=cap,
+                site_id=site_id,
+            )
+        desk = Desk(
+            id=desk_id,
+            code=code,
+            bookable=bookable,
+            attributes=attributes,
+            x_m=x_m,
+            y_m=y_m,
+            zone_id=zone_id,
+            site_id=site_id,
+        )
+        return DeskPlace(desk, self._zones[zone_id], floor, *self._sites_and_policies[site_id])
 
     def get(self, site_id: UUID, version: int | None) -> SiteLayout | None:
         """The site's layout if it was read at `version` (the office's version now)."""
@@ -117,8 +233,13 @@ class LayoutCache:
         return self._sites.get(site_id)
 
     def clear(self) -> None:
-        """Forget every layout."""
+        """Forget every layout and place."""
         self._sites.clear()
+        self._places, self._place_rows, self._places_version = {}, {}, None
 
 
-__all__ = ("DeskLayout", "LayoutCache", "SiteLayout", "ZoneLayout")
+def _time(value: time | str) -> time:
+    return value if isinstance(value, time) else time.fromisoformat(value)
+
+
+__all__ = ("DeskLayout", "DeskPlace", "LayoutCache", "SiteLayout", "ZoneLayout")

@@ -2,13 +2,15 @@
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from datetime import date
 from typing import Annotated, Any
 from uuid import UUID
 
 from advanced_alchemy.filters import LimitOffset
 from advanced_alchemy.service import OffsetPagination
-from litestar import Controller, Request, get, post
+from litestar import Controller, Request, Response, get, post
+from litestar.background_tasks import BackgroundTask
 from litestar.di import NamedDependency
 from litestar.params import FromPath, JSONBody, QueryParameter
 from sqlalchemy.ext.asyncio import AsyncSession
@@ -19,6 +21,10 @@ from zones.plans import service
 from zones.plans.schemas import PlanCreate, PlanRead, SeatRead
 from zones.server.problems import problem_responses
 from zones.server.state import AppState
+
+
+async def _call(start: Callable[[], None]) -> None:
+    start()
 
 
 class PlanController(Controller):
@@ -37,12 +43,15 @@ class PlanController(Controller):
     async def create(
         self,
         request: Request[Principal, Any, Any],
+        session: NamedDependency[AsyncSession],
         app_state: NamedDependency[AppState],
         data: JSONBody[PlanCreate],
-    ) -> PlanRead:
-        return await service.start_plan(
-            app_state.database, app_state.plan_tasks, data, request.user.employee_id
+    ) -> Response[PlanRead]:
+        created, start = await service.start_plan(
+            session, app_state.database, app_state.plan_tasks, data, request.user.employee_id
         )
+        # The run starts once the plan's row is committed and the answer sent.
+        return Response(created, status_code=202, background=BackgroundTask(_call, start))
 
     @get(operation_id="listPlans", summary="Plans, newest first", responses=problem_responses(400, 401, 403))
     async def list_plans(

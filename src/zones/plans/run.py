@@ -12,6 +12,8 @@ from pathlib import Path
 from typing import Any
 from uuid import UUID
 
+from sqlalchemy.ext.asyncio import AsyncSession
+
 from zones.clock import Clock, utc_now
 from zones.db import Database
 from zones.errors import InvalidInput
@@ -64,11 +66,11 @@ def progress_dict(progress: planning.PlanProgress) -> dict[str, Any]:
     }
 
 
-async def create_plan_row(database: Database, request: PlanRequest) -> UUID:
-    """Record a plan as running, so its progress can be followed from the start."""
-    async with database.read_session() as session:
-        site = await session.get_one(Site, request.site_id)
-        days = week_days(site, request.first_monday, request.weeks)
+async def create_plan_row(session: AsyncSession, request: PlanRequest) -> UUID:
+    """Record a plan as running in the caller's write transaction, so its progress can be followed
+    from the start (once that transaction has committed)."""
+    site = await session.get_one(Site, request.site_id)
+    days = week_days(site, request.first_monday, request.weeks)
     if not days:
         raise InvalidInput(
             "invalid-horizon",
@@ -76,22 +78,21 @@ async def create_plan_row(database: Database, request: PlanRequest) -> UUID:
             "the horizon has no working days",
             message_id="plan.no-working-days",
         )
-    async with database.write_session() as session:
-        row = Plan(
-            site_id=request.site_id,
-            created_by_id=request.created_by,
-            starts_on=days[0],
-            ends_on=days[-1],
-            status=PlanStatus.RUNNING,
-            time_limit_s=request.time_limit_s,
-            progress={},
-            kpis={},
-            flags=[],
-            violations=[],
-        )
-        session.add(row)
-        await session.flush()
-        return row.id
+    row = Plan(
+        site_id=request.site_id,
+        created_by_id=request.created_by,
+        starts_on=days[0],
+        ends_on=days[-1],
+        status=PlanStatus.RUNNING,
+        time_limit_s=request.time_limit_s,
+        progress={},
+        kpis={},
+        flags=[],
+        violations=[],
+    )
+    session.add(row)
+    await session.flush()
+    return row.id
 
 
 async def run_plan(

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import asyncio
 import logging
+from collections.abc import Callable
 from datetime import date
 from typing import Any
 from uuid import UUID
@@ -25,17 +26,20 @@ logger = logging.getLogger("zones.plans")
 
 
 async def start_plan(
-    database: Database, tasks: set[asyncio.Task[Any]], wanted: PlanCreate, created_by: UUID
-) -> PlanRead:
-    """Record a running plan and start it in the background; its row shows the progress."""
-    async with database.read_session() as session:
-        if await session.get(Site, wanted.site_id) is None:
-            raise NotFound.of("site", wanted.site_id)
+    session: AsyncSession,
+    database: Database,
+    tasks: set[asyncio.Task[Any]],
+    wanted: PlanCreate,
+    created_by: UUID,
+) -> tuple[PlanRead, Callable[[], None]]:
+    """Record a running plan in the caller's write transaction; the plan runs in the background once
+    `start` is called, after that transaction committed (its row shows the progress)."""
+    if await session.get(Site, wanted.site_id) is None:
+        raise NotFound.of("site", wanted.site_id)
     monday = parse_iso_week(wanted.week)
     request = PlanRequest(wanted.site_id, monday, wanted.weeks, wanted.time_limit_s, wanted.seed, created_by)
-    plan_id = await create_plan_row(database, request)
-    async with database.read_session() as session:
-        created = PlanRead.of(await session.get_one(Plan, plan_id))
+    plan_id = await create_plan_row(session, request)
+    created = PlanRead.of(await session.get_one(Plan, plan_id))
 
     async def run() -> None:
         try:
@@ -43,10 +47,12 @@ async def start_plan(
         except Exception:  # stored on the plan row as status=failed
             logger.exception("plan %s failed", plan_id)
 
-    task = asyncio.create_task(run(), name=f"zones-plan-{plan_id}")
-    tasks.add(task)
-    task.add_done_callback(tasks.discard)
-    return created
+    def start() -> None:
+        task = asyncio.create_task(run(), name=f"zones-plan-{plan_id}")
+        tasks.add(task)
+        task.add_done_callback(tasks.discard)
+
+    return created, start
 
 
 async def list_plans(

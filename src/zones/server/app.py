@@ -37,7 +37,6 @@ from zones.db.migrate import alembic_config
 from zones.office.controllers import controllers as office_controllers
 from zones.plans.controllers import PlanController
 from zones.plans.schemas import PlanCreate
-from zones.server.bench import bench_insert
 from zones.server.deps import dependencies
 from zones.server.health import HealthController
 from zones.server.limits import RequestLimits, refuse
@@ -120,7 +119,6 @@ def create_app(
             *booking_controllers,
             CalendarController,
             PlanController,
-            *([bench_insert] if settings.bench_endpoints else []),
         ],
         dependencies=dependencies,
         middleware=[authentication_middleware()],

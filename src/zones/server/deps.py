@@ -51,7 +51,9 @@ def provide_booking_context(
     app_state: NamedDependency[AppState],
 ) -> BookingContext:
     """What a booking service acts with: the request's session, the caller, the clock, the calendar."""
-    return BookingContext(session, request.user, clock=app_state.clock, calendar=app_state.calendar)
+    return BookingContext(
+        session, request.user, clock=app_state.clock, calendar=app_state.calendar, layouts=app_state.layouts
+    )
 
 
 def provide_page(

@@ -5,12 +5,14 @@ A request that may change data (POST, PUT, PATCH, DELETE) gets a session that be
 without a transaction: no BEGIN and no ROLLBACK, each statement on its own. The session is made the
 first time it is needed, so a request whose token the cache already knows and whose handler reads
 nothing never checks out a connection.
+
+On SQLite a writer holds the one write lock from that moment to its commit (and its process hands
+the turns out in order, `zones.db.transaction`): a handler must therefore never write through a
+session of its own, or it would wait for its own request.
 """
 
 from __future__ import annotations
 
-from collections.abc import AsyncIterator
-from contextlib import asynccontextmanager
 from typing import Any, Final, cast
 
 from sqlalchemy.ext.asyncio import AsyncSession
@@ -41,18 +43,6 @@ async def request_session(scope: Any) -> AsyncSession:
     return session
 
 
-@asynccontextmanager
-async def authentication_session(scope: Any) -> AsyncIterator[AsyncSession]:
-    """Where a token is looked up: the request's own session (one connection, one transaction), except
-    for a write on SQLite, which reads the token before it takes its turn as the one writer."""
-    database = AppState.of(_scope(scope)["app"]).database
-    if writes(scope) and database.dialect == "sqlite":
-        async with database.autocommit_session() as session:
-            yield session
-    else:
-        yield await request_session(scope)
-
-
 async def close_request_session(scope: Any) -> None:
     """Give the request's connection back (anything not committed is rolled back)."""
     held = _scope(scope)
@@ -61,4 +51,4 @@ async def close_request_session(scope: Any) -> None:
         await AppState.of(held["app"]).database.close_session(session)
 
 
-__all__ = ("SAFE_METHODS", "authentication_session", "close_request_session", "request_session", "writes")
+__all__ = ("SAFE_METHODS", "close_request_session", "request_session", "writes")
