@@ -9,6 +9,7 @@ from uuid import UUID
 from sqlalchemy import func, select
 from sqlalchemy.ext.asyncio import AsyncSession
 
+from zones.bookings.queries import desk_is_free
 from zones.bookings.times import iso_week_days, local_today, site_zone
 from zones.errors import RuleRefused
 from zones.models import ACTIVE_STATUSES, Booking, Desk, DeskSlot, Employee, Half, Period, Policy, Site, Zone
@@ -198,12 +199,11 @@ async def free_desks_in_similar_zones(
     session: AsyncSession, zone: Zone, day: date, period: Period, limit: int = 5
 ) -> list[dict[str, object]]:
     """Free bookable desks in the site's other zones for the same activity."""
-    taken = select(DeskSlot.desk_id).where(DeskSlot.day == day, DeskSlot.half.in_(period.halves))
     rows = await session.execute(
         select(Desk.id, Desk.code, Zone.name)
         .join(Zone, Zone.id == Desk.zone_id)
         .where(Zone.site_id == zone.site_id, Zone.activity == zone.activity, Zone.id != zone.id)
-        .where(Desk.bookable.is_(True), Desk.id.not_in(taken), ~Desk.offers(ACCESSIBLE))
+        .where(Desk.bookable.is_(True), desk_is_free(day, period), ~Desk.offers(ACCESSIBLE))
         .order_by(Zone.key, Desk.code)
         .limit(limit)
     )
