@@ -41,22 +41,14 @@ from zones.models import (
     Desk,
     DeskSlot,
     Employee,
+    Floor,
     Half,
     Period,
     Policy,
     Site,
     Zone,
 )
-
-
-@dataclass(frozen=True)
-class DeskPlace:
-    """A desk with the zone, site and policy its rules come from."""
-
-    desk: Desk
-    zone: Zone
-    site: Site
-    policy: Policy
+from zones.office.layout import DeskPlace
 
 
 @dataclass(frozen=True)
@@ -270,7 +262,7 @@ class DeskBookings:
             booked, held = (await connection.execute(queries.BOOKING_AT_ONCE[capped], parameters)).one()
         else:  # SQLite has no INSERT inside WITH: the same three INSERTs, one by one
             inserted = await connection.execute(
-                queries.BOOKING_INSERTS["sqlite", capped], {**booking.values(), **guard}
+                queries.SQLITE_BOOKING_INSERTS[capped], {**booking.values(), **guard}
             )
             booked = held = 0
             if inserted.first() is not None:
@@ -280,7 +272,7 @@ class DeskBookings:
                      "day": day, "half": half, "created_at": now, "updated_at": now}
                     for half in period.halves
                 ]  # fmt: skip
-                held = len((await connection.execute(queries.SLOT_INSERTS["sqlite"], slots)).all())
+                held = len((await connection.execute(queries.SQLITE_SLOT_INSERT, slots)).all())
                 if held == len(slots):
                     await connection.execute(queries.OUTBOX.insert(), invite)
         if not booked:
@@ -454,8 +446,9 @@ class DeskBookings:
     async def _place(self, desk_id: UUID) -> DeskPlace:
         row = (
             await self.session.execute(
-                select(Desk, Zone, Site, Policy)
+                select(Desk, Zone, Floor.name, Site, Policy)
                 .join(Zone, Zone.id == Desk.zone_id)
+                .join(Floor, Floor.id == Zone.floor_id)
                 .join(Site, Site.id == Desk.site_id)
                 .join(Policy, Policy.site_id == Site.id)
                 .where(Desk.id == desk_id)

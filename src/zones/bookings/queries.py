@@ -40,7 +40,6 @@ from zones.models import (
     Desk,
     DeskSlot,
     Employee,
-    Floor,
     Half,
     OutboxMessage,
     Period,
@@ -57,12 +56,13 @@ def _table(model: Any) -> Table:
 
 
 BOOKING, SLOT, DESK, ZONE = _table(Booking), _table(DeskSlot), _table(Desk), _table(Zone)
-EMPLOYEE, SITE, POLICY, FLOOR = _table(Employee), _table(Site), _table(Policy), _table(Floor)
+EMPLOYEE = _table(Employee)
 
 
 @dataclass(frozen=True)
 class BookingFacts:
-    """What the rules of one desk booking read, from one statement."""
+    """What the rules of one desk booking read: the person from one statement, the desk's place
+    from the layout cache."""
 
     desk: Desk
     zone: Zone
@@ -231,23 +231,15 @@ def _guarded_booking_insert(dialect: str, zone_capped: bool) -> Insert:
     )
 
 
-BOOKING_INSERTS = {
-    (dialect, capped): _guarded_booking_insert(dialect, capped)
-    for dialect in ("postgresql", "sqlite")
-    for capped in (False, True)
-}
-"""The guarded booking INSERT per database and for zones without and with an occupancy cap."""
+SQLITE_BOOKING_INSERTS = {capped: _guarded_booking_insert("sqlite", capped) for capped in (False, True)}
+"""SQLite's guarded booking INSERT, for zones without and with an occupancy cap (PostgreSQL's is
+part of `BOOKING_AT_ONCE`)."""
 LOCK_ZONE = select(ZONE.c.id).where(ZONE.c.id == bindparam("zone_id")).with_for_update()
 
 
-def slot_insert(dialect: str) -> Insert:
-    """INSERT the half-day slots, skipping any a unique key refuses: fewer rows back means the desk
-    or the person was booked meanwhile."""
-    insert = postgresql.insert(SLOT) if dialect == "postgresql" else sqlite.insert(SLOT)
-    return insert.on_conflict_do_nothing().returning(SLOT.c.half)
-
-
-SLOT_INSERTS = {name: slot_insert(name) for name in ("postgresql", "sqlite")}
+SQLITE_SLOT_INSERT = sqlite.insert(SLOT).on_conflict_do_nothing().returning(SLOT.c.half)
+"""SQLite's INSERT of the half-day slots, skipping any a unique key refuses: fewer rows back means
+the desk or the person was booked meanwhile (PostgreSQL's is part of `BOOKING_AT_ONCE`)."""
 
 OUTBOX = _table(OutboxMessage)
 OUTBOX_COLUMNS = tuple(
@@ -355,9 +347,9 @@ def _distance(desk: Desk, x_m: float | None, y_m: float | None) -> float | None:
 __all__ = (
     "BOOKING_AT_ONCE",
     "BOOKING_COLUMNS",
-    "BOOKING_INSERTS",
     "LOCK_ZONE",
-    "SLOT_INSERTS",
+    "SQLITE_BOOKING_INSERTS",
+    "SQLITE_SLOT_INSERT",
     "BookingFacts",
     "Half",
     "booking_facts",
