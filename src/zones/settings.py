@@ -109,6 +109,67 @@ class MailSettings:
     """How often the server's sender looks for due messages."""
 
 
+def _words(value: str) -> tuple[str, ...]:
+    """A list setting: words separated by commas or spaces."""
+    return tuple(word for word in re.split(r"[,\s]+", value.strip()) if word)
+
+
+@dataclass(frozen=True)
+class OidcSettings:
+    """Single sign-on with an OpenID Connect provider (Entra ID, Keycloak, Google Workspace, …).
+
+    Off unless `issuer` and `client_id` are set."""
+
+    issuer: str = ""
+    """The provider's issuer URL; its discovery document is `{issuer}/.well-known/openid-configuration`."""
+    client_id: str = ""
+    client_secret: str = ""
+    scopes: tuple[str, ...] = ("openid", "email", "profile")
+    groups_claim: str = "groups"
+    """The ID-token (or userinfo) claim that lists the person's groups."""
+    planner_groups: tuple[str, ...] = ()
+    """Members of any of these groups sign in as planners."""
+    admin_groups: tuple[str, ...] = ()
+    """Members of any of these groups sign in as admins (above planner)."""
+    create_unknown: bool = False
+    """Create someone the provider vouches for but who is not in the staff list, as an employee of
+    the default site (off: they see a page that says to ask a planner)."""
+    label: str = ""
+    """The provider's name on the sign-in button, e.g. "Microsoft" (default: "your organisation")."""
+
+    @property
+    def enabled(self) -> bool:
+        return bool(self.issuer and self.client_id)
+
+    def role_for(self, groups: list[str] | tuple[str, ...]) -> str | None:
+        """The role the groups give, or None if no group maps to one (the person keeps their role)."""
+        member = set(groups)
+        if member & set(self.admin_groups):
+            return "admin"
+        if member & set(self.planner_groups):
+            return "planner"
+        return None
+
+
+@dataclass(frozen=True)
+class SignInSettings:
+    """Sessions, e-mail links, rate limits and client addresses of people signing in."""
+
+    session_idle_s: float = 8 * 3600
+    """A session not used for this long ends (8 hours)."""
+    session_absolute_s: float = 30 * 24 * 3600
+    """A session ends this long after sign-in, however busy (30 days)."""
+    link_minutes: float = 15
+    """How long an e-mail sign-in link works (once)."""
+    link_limit_per_address: int = 5
+    """E-mail links one address may ask for per `limit_window_s`."""
+    attempts_per_client: int = 30
+    """Sign-in attempts (links asked for, links and SSO answers used) from one client address per window."""
+    limit_window_s: float = 15 * 60
+    trusted_proxies: tuple[str, ...] = ()
+    """Reverse proxies (addresses or networks) whose X-Forwarded-For names the client."""
+
+
 @dataclass(frozen=True)
 class Settings:
     """Runtime settings: the database, where files go, and where the server listens."""
@@ -144,6 +205,16 @@ class Settings:
     """Longest request target (path and query) the API reads; longer ones answer 414."""
     max_header_bytes: int = 16384
     """Most bytes of request headers the API reads; more answer 431."""
+    redis_url: str = ""
+    """Redis for sessions and rate limits shared by several servers (unset: the database)."""
+    oidc: OidcSettings = field(default_factory=lambda: OidcSettings())
+    sign_in: SignInSettings = field(default_factory=lambda: SignInSettings())
+    demo: bool = False
+    """Demo mode (`zones demo`): the sign-in page offers "sign in as" the demo people. Never set it
+    on a real server."""
+    default_locale: str = ""
+    """The web pages' language when neither the profile nor the browser says (unset: from the
+    site's country: Danish for DK, else English)."""
 
     def __post_init__(self) -> None:
         if not self.public_url:
@@ -152,6 +223,8 @@ class Settings:
         if not self.database_url:
             object.__setattr__(self, "database_url", f"sqlite+aiosqlite:///{self.data_dir / 'zones.db'}")
         object.__setattr__(self, "database_url", normalise_database_url(self.database_url))
+        if self.oidc.issuer and not self.oidc.issuer.startswith(("https://", "http://")):
+            raise InvalidSetting(f"ZONES_OIDC_ISSUER must be an http(s) URL, not {self.oidc.issuer!r}")
         if self.http not in HTTP_PARSERS:
             raise InvalidSetting(f"ZONES_HTTP must be one of {', '.join(HTTP_PARSERS)}, not {self.http!r}")
 
@@ -176,6 +249,32 @@ class Settings:
             auth_cache_seconds=_number(env, "ZONES_AUTH_CACHE_SECONDS", Settings.auth_cache_seconds, float),
             max_url_bytes=int(env.get("ZONES_MAX_URL_BYTES", Settings.max_url_bytes)),
             max_header_bytes=int(env.get("ZONES_MAX_HEADER_BYTES", Settings.max_header_bytes)),
+            redis_url=env.get("ZONES_REDIS_URL", ""),
+            demo=_flag(env, "ZONES_DEMO"),
+            default_locale=env.get("ZONES_LOCALE", ""),
+            oidc=OidcSettings(
+                issuer=env.get("ZONES_OIDC_ISSUER", "").rstrip("/"),
+                client_id=env.get("ZONES_OIDC_CLIENT_ID", ""),
+                client_secret=env.get("ZONES_OIDC_CLIENT_SECRET", ""),
+                scopes=_words(env.get("ZONES_OIDC_SCOPES", "")) or OidcSettings.scopes,
+                groups_claim=env.get("ZONES_OIDC_GROUPS_CLAIM", OidcSettings.groups_claim),
+                planner_groups=_words(env.get("ZONES_OIDC_PLANNER_GROUPS", "")),
+                admin_groups=_words(env.get("ZONES_OIDC_ADMIN_GROUPS", "")),
+                create_unknown=_flag(env, "ZONES_OIDC_CREATE_UNKNOWN"),
+                label=env.get("ZONES_OIDC_LABEL", ""),
+            ),
+            sign_in=SignInSettings(
+                session_idle_s=_number(env, "ZONES_SESSION_IDLE_HOURS", 8.0, float) * 3600,
+                session_absolute_s=_number(env, "ZONES_SESSION_DAYS", 30.0, float) * 24 * 3600,
+                link_minutes=_number(env, "ZONES_LINK_MINUTES", SignInSettings.link_minutes, float),
+                link_limit_per_address=_number(
+                    env, "ZONES_LINK_LIMIT", SignInSettings.link_limit_per_address, int
+                ),
+                attempts_per_client=_number(
+                    env, "ZONES_SIGN_IN_LIMIT", SignInSettings.attempts_per_client, int
+                ),
+                trusted_proxies=_words(env.get("ZONES_TRUSTED_PROXIES", "")),
+            ),
             mail=MailSettings(
                 enabled=_flag(env, "ZONES_MAIL_ENABLED"),
                 organizer=env.get("ZONES_MAIL_FROM", MailSettings.organizer),
@@ -208,6 +307,11 @@ class Settings:
         if self.db_pool_size is not None:
             return max(1, self.db_pool_size)
         return max(2, self.db_connections // self.worker_count)
+
+    @property
+    def secure_cookies(self) -> bool:
+        """Cookies are marked Secure when people reach Zones over https."""
+        return self.public_url.startswith("https://")
 
     @property
     def is_sqlite(self) -> bool:

@@ -1,4 +1,4 @@
-"""The authenticated caller, whatever the credential (API token today, OIDC later)."""
+"""The authenticated caller, whatever the credential (an API token, or a web session after signing in)."""
 
 from __future__ import annotations
 
@@ -16,10 +16,12 @@ class Principal:
     email: str
     name: str
     role: Role
+    locale: str | None = None
+    """The language the person chose for the web pages, if any."""
 
     @classmethod
     def of(cls, employee: Employee) -> Principal:
-        return cls(employee.id, employee.email, employee.name, employee.role)
+        return cls(employee.id, employee.email, employee.name, employee.role, employee.locale)
 
     @property
     def is_planner(self) -> bool:

@@ -7,6 +7,7 @@ import secrets
 import time
 from collections.abc import Callable
 from datetime import datetime, timedelta
+from typing import Generic, TypeVar
 
 from sqlalchemy import bindparam, func, select
 from sqlalchemy.ext.asyncio import AsyncSession
@@ -16,6 +17,7 @@ from zones.clock import Clock, utc_now
 from zones.errors import InvalidInput, NotFound
 from zones.models import ApiToken, Employee, Role
 
+V = TypeVar("V")
 TOKEN_PREFIX = "zt_"
 MAX_TOKEN_NAME = 100
 """The longest name a token may be given (what it is for)."""
@@ -79,6 +81,7 @@ _PRINCIPAL_BY_TOKEN = (
         _EMPLOYEE_TABLE.c.email,
         _EMPLOYEE_TABLE.c.name,
         _EMPLOYEE_TABLE.c.role,
+        _EMPLOYEE_TABLE.c.locale,
         _TOKEN_TABLE.c.expires_at,
     )
     .select_from(_TOKEN_TABLE.join(_EMPLOYEE_TABLE, _EMPLOYEE_TABLE.c.id == _TOKEN_TABLE.c.employee_id))
@@ -91,7 +94,7 @@ _PRINCIPAL_BY_TOKEN = (
 
 
 async def authenticate_token(
-    session: AsyncSession, token: str, *, clock: Clock = utc_now, cache: TokenCache | None = None
+    session: AsyncSession, token: str, *, clock: Clock = utc_now, cache: TokenCache[Principal] | None = None
 ) -> Principal | None:
     """The principal a token stands for, or None if it is unknown, revoked, expired or its owner left.
 
@@ -107,19 +110,20 @@ async def authenticate_token(
     row = (await connection.execute(_PRINCIPAL_BY_TOKEN, {"token_hash": token_hash})).one_or_none()
     if row is None:
         return None
-    employee_id, email, name, role, expires_at = row
+    employee_id, email, name, role, locale, expires_at = row
     if expires_at is not None and expires_at <= now:
         return None
-    principal = Principal(employee_id, email, name, Role(role))
+    principal = Principal(employee_id, email, name, Role(role), locale)
     if cache is not None:
         cache.put(token_hash, principal, expires_at)
     return principal
 
 
-class TokenCache:
-    """Tokens this server process looked up in the last `seconds`, so a burst of requests from one
-    person costs one lookup. A token revoked (or an employee who left) stops working within
-    `seconds`; an expiring token never outlives its own expiry."""
+class TokenCache(Generic[V]):
+    """Credentials this server process looked up in the last `seconds` (API tokens, and sessions
+    with their CSRF token), so a burst of requests from one person costs one lookup. A token
+    revoked (or an employee who left) stops working within `seconds`; an expiring token never
+    outlives its own expiry."""
 
     def __init__(
         self, seconds: float, max_entries: int = 50_000, monotonic: Callable[[], float] = time.monotonic
@@ -127,9 +131,9 @@ class TokenCache:
         self.seconds = seconds
         self.max_entries = max_entries
         self._monotonic = monotonic
-        self._entries: dict[str, tuple[float, Principal, datetime | None]] = {}
+        self._entries: dict[str, tuple[float, V, datetime | None]] = {}
 
-    def get(self, token_hash: str, now: datetime) -> Principal | None:
+    def get(self, token_hash: str, now: datetime) -> V | None:
         """The cached principal, or None if not cached, stale or expired."""
         entry = self._entries.get(token_hash)
         if entry is None:
@@ -140,7 +144,7 @@ class TokenCache:
             return None
         return principal
 
-    def put(self, token_hash: str, principal: Principal, expires_at: datetime | None) -> None:
+    def put(self, token_hash: str, principal: V, expires_at: datetime | None) -> None:
         """Remember a token that was found valid."""
         if self.seconds <= 0:
             return
@@ -151,6 +155,10 @@ class TokenCache:
     def clear(self) -> None:
         """Forget every token (after revoking tokens in this process, and in tests)."""
         self._entries.clear()
+
+    def forget(self, token_hash: str) -> None:
+        """Forget one credential (a session signed out in this process)."""
+        self._entries.pop(token_hash, None)
 
 
 async def revoke_tokens(session: AsyncSession, email: str, *, clock: Clock = utc_now) -> int:

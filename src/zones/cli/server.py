@@ -58,6 +58,8 @@ def demo(invocation: Invocation, host: str | None, port: int | None, no_serve: b
     for summary in read_summaries(invocation, DEMO_SITE):
         print_summary(summary)
     if not no_serve:
+        # Demo mode: the sign-in page offers "sign in as" the demo people (never on a real server).
+        os.environ["ZONES_DEMO"] = "1"
         _serve(settings, host or settings.host, port or settings.port, workers=settings.worker_count)
 
 

@@ -30,6 +30,7 @@ from zones.models.outbox import CalendarFeed, OutboxMessage, OutboxStatus
 from zones.models.plan import Plan, PlanSeat, PlanStatus
 from zones.models.policy import Policy, PolicyThreshold, ThresholdDirection
 from zones.models.room import Room
+from zones.models.sign_in import AuditEntry, AuditKind, RateLimitHit, SignInLink, SsoAttempt, WebSession
 from zones.models.site import Site
 from zones.models.team import Team, TeamKind, team_membership
 from zones.models.zone import Activity, Zone
@@ -42,6 +43,8 @@ __all__ = (
     "Absence",
     "Activity",
     "ApiToken",
+    "AuditEntry",
+    "AuditKind",
     "Base",
     "Booking",
     "BookingSeries",
@@ -62,15 +65,19 @@ __all__ = (
     "PlanStatus",
     "Policy",
     "PolicyThreshold",
+    "RateLimitHit",
     "Role",
     "Room",
     "RoomAttendee",
     "RoomBooking",
     "RoomBookingStatus",
+    "SignInLink",
     "Site",
+    "SsoAttempt",
     "Team",
     "TeamKind",
     "ThresholdDirection",
+    "WebSession",
     "Zone",
     "metadata",
     "office_version_now",

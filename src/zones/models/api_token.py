@@ -25,3 +25,5 @@ class ApiToken(Base):
     """The first characters, shown in listings so people can tell tokens apart."""
     expires_at: Mapped[datetime | None] = mapped_column(DateTimeUTC(timezone=True))
     revoked_at: Mapped[datetime | None] = mapped_column(DateTimeUTC(timezone=True))
+    last_used_at: Mapped[datetime | None] = mapped_column(DateTimeUTC(timezone=True))
+    """When the token was last used, to the minute; recorded off the request path."""

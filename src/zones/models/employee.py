@@ -52,6 +52,8 @@ class Employee(Base):
     shares_presence: Mapped[bool] = mapped_column(default=True)
     """Whether colleagues may see that this person is in, and where."""
     active: Mapped[bool] = mapped_column(default=True)
+    locale: Mapped[str | None] = mapped_column(String(8))
+    """The language of the web pages the person chose (`da`, `en`); unset: the browser's."""
 
     teams: Mapped[list[Team]] = relationship(
         secondary=team_membership, back_populates="members", order_by="Team.name", lazy="raise"

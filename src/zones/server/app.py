@@ -18,13 +18,18 @@ from advanced_alchemy.extensions.litestar import (
 from litestar import Litestar
 from litestar.datastructures import State
 from litestar.logging import LoggingConfig
+from litestar.middleware import DefineMiddleware
 from litestar.openapi import OpenAPIConfig
 from litestar.openapi.plugins import ScalarRenderPlugin, SwaggerRenderPlugin
 from litestar.openapi.spec import Components, Tag
+from litestar.plugins.htmx import HTMXPlugin
 
 from zones import __version__
 from zones.auth.middleware import authentication_middleware, security_schemes
+from zones.auth.pages import SignInController
+from zones.auth.sessions import DatabaseSessions, RedisSessions, SessionStore
 from zones.auth.tokens import TokenCache
+from zones.auth.usage import UsageRecorder, usage_task
 from zones.bookings.controllers import controllers as booking_controllers
 from zones.bookings.release import release_task
 from zones.bookings.schemas import request_bodies
@@ -44,6 +49,9 @@ from zones.server.openapi import close_strict_request_bodies, document_list_item
 from zones.server.problems import exception_handlers, problem_details_plugin
 from zones.server.state import STATE_KEY, AppState
 from zones.settings import Settings
+from zones.web.csrf import CsrfMiddleware
+from zones.web.pages import StartPage, static_files
+from zones.web.security import SecurityHeadersMiddleware
 
 _ICS_ALIAS = re.compile(r"^/bookings/([0-9a-fA-F-]{36})\.ics$")
 
@@ -80,6 +88,15 @@ def settle_memory() -> None:
 GC_YOUNG_THRESHOLD = 20_000
 
 
+def redis_client(url: str) -> Any:
+    """A Redis client for `ZONES_REDIS_URL`, or None when it is unset (the database does its work)."""
+    if not url:
+        return None
+    from redis.asyncio import Redis
+
+    return Redis.from_url(url)
+
+
 def create_app(
     settings: Settings | None = None,
     database: Database | None = None,
@@ -89,15 +106,28 @@ def create_app(
     settings = settings or Settings.from_env()
     database = database or create_database(settings.database_url, settings.pool_size)
     calendar = calendar_config(settings)
+    redis = redis_client(settings.redis_url)
+    sessions: SessionStore = (
+        RedisSessions(settings.sign_in, redis) if redis is not None else DatabaseSessions(settings.sign_in)
+    )
     state = AppState(
         database=database,
         settings=settings,
         clock=clock,
         calendar=calendar,
         token_cache=TokenCache(settings.auth_cache_seconds),
+        sessions=sessions,
+        session_cache=TokenCache(settings.auth_cache_seconds),
+        usage=UsageRecorder(),
+        redis=redis,
     )
     release = release_task(database, clock, settings.release_interval_s, calendar)
     mail = mail_task(database, settings.mail, clock)
+    usage = usage_task(state.usage, database, sessions)
+
+    async def close_redis() -> None:
+        if redis is not None:
+            await redis.aclose()
 
     async def stop_planning() -> None:
         for task in list(state.plan_tasks):
@@ -119,10 +149,17 @@ def create_app(
             *booking_controllers,
             CalendarController,
             PlanController,
+            SignInController,
+            StartPage,
+            static_files,
         ],
         dependencies=dependencies,
-        middleware=[authentication_middleware()],
-        plugins=[SQLAlchemyPlugin(config=sqlalchemy), problem_details_plugin()],
+        middleware=[
+            SecurityHeadersMiddleware,
+            authentication_middleware(),
+            DefineMiddleware(CsrfMiddleware, secure=settings.secure_cookies),
+        ],
+        plugins=[SQLAlchemyPlugin(config=sqlalchemy), problem_details_plugin(), HTMXPlugin()],
         exception_handlers=exception_handlers,  # type: ignore[arg-type]
         openapi_config=OpenAPIConfig(
             title="Zones",
@@ -151,8 +188,8 @@ def create_app(
             root={"level": "DEBUG" if settings.debug else "INFO", "handlers": ["queue_listener"]},
             log_exceptions="always" if settings.debug else "debug",
         ),
-        on_startup=[settle_memory, release.start, mail.start],
-        on_shutdown=[release.stop, mail.stop, stop_planning, database.dispose],
+        on_startup=[settle_memory, release.start, mail.start, usage.start],
+        on_shutdown=[release.stop, mail.stop, usage.stop, stop_planning, database.dispose, close_redis],
         debug=settings.debug,
         state=State({STATE_KEY: state}),
     )

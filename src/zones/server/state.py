@@ -10,7 +10,10 @@ from typing import Any
 
 from litestar import Litestar
 
+from zones.auth.principal import Principal
+from zones.auth.sessions import DatabaseSessions, SessionCredential, SessionStore
 from zones.auth.tokens import TokenCache
+from zones.auth.usage import UsageRecorder
 from zones.calendar.events import CalendarConfig
 from zones.db import Database
 from zones.office.layout import LayoutCache
@@ -30,8 +33,22 @@ class AppState:
     plan_tasks: set[asyncio.Task[Any]] = field(default_factory=set)
     layouts: LayoutCache = field(default_factory=LayoutCache)
     """Site layouts read by this process, each checked against the office version when used."""
-    token_cache: TokenCache = field(default_factory=lambda: TokenCache(0))
+    token_cache: TokenCache[Principal] = field(default_factory=lambda: TokenCache(0))
     """Tokens looked up in the last seconds (`Settings.auth_cache_seconds`)."""
+    sessions: SessionStore | None = None
+    """Where web sessions live (the database unless Redis is configured)."""
+    session_cache: TokenCache[tuple[Principal, SessionCredential]] = field(
+        default_factory=lambda: TokenCache(0)
+    )
+    """Sessions looked up in the last seconds, like tokens."""
+    usage: UsageRecorder = field(default_factory=UsageRecorder)
+    """When tokens and sessions were used, written every minute off the request path."""
+    redis: Any = None
+    """The Redis client when `ZONES_REDIS_URL` is set (sessions and rate limits)."""
+
+    def __post_init__(self) -> None:
+        if self.sessions is None:
+            self.sessions = DatabaseSessions(self.settings.sign_in)
 
     @classmethod
     def of(cls, app: Litestar) -> AppState:

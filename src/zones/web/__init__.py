@@ -1,0 +1,1 @@
+"""Zones' web pages: templates, translations, static files, and what every page shares."""
