@@ -12,11 +12,13 @@ from sqlalchemy import select
 
 from helpers import load_demo
 from zones.auth import Principal
+from zones.auth.sessions import DatabaseSessions
 from zones.auth.tokens import issue_token
 from zones.bookings.context import BookingContext
 from zones.calendar.events import CalendarConfig
 from zones.db import Database
 from zones.models import Desk, Employee, Role, Room, Site, Team, Zone, team_membership
+from zones.settings import SignInSettings
 
 # Monday 30 November 2026, 08:00 in Copenhagen.
 MONDAY = date(2026, 11, 30)
@@ -55,6 +57,10 @@ class World:
     rooms: dict[str, Room] = field(default_factory=dict)
     calendar: CalendarConfig = field(default_factory=CalendarConfig)
     """Organizer and links of the invites the world's bookings write (Zones' defaults)."""
+    sessions: dict[str, tuple[str, str]] = field(default_factory=dict)
+    """Each person's web session id and its CSRF token (after `start_sessions`)."""
+    credential: str = "token"
+    """What `headers` sends: an API token, or (`session`) a session cookie with its CSRF token."""
 
     def context(self, session: Any, who: str) -> BookingContext:
         return BookingContext(session, self.people[who], clock=self.clock, calendar=self.calendar)
@@ -62,8 +68,19 @@ class World:
     def desk(self, code: str) -> UUID:
         return self.desks[code].id
 
-    def headers(self, who: str) -> dict[str, str]:
+    def headers(self, who: str, credential: str | None = None) -> dict[str, str]:
+        if (credential or self.credential) == "session":
+            session_id, csrf = self.sessions[who]
+            return {"Cookie": f"zones_session={session_id}", "X-CSRF-Token": csrf}
         return {"Authorization": f"Bearer {self.tokens[who]}"}
+
+    async def start_sessions(self, settings: SignInSettings | None = None) -> None:
+        """Sign everyone in with a web session (as the sign-in pages do), in the database."""
+        async with self.db.write_session() as session:
+            store = DatabaseSessions(settings or SignInSettings())
+            for name, person in self.people.items():
+                started = await store.start(session, person.employee_id, "demo", self.clock())
+                self.sessions[name] = (started.session_id, started.credential.csrf_token)
 
 
 async def build_world(db: Database) -> World:

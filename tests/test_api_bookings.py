@@ -24,7 +24,7 @@ from zones.bookings.rooms import RoomBookings
 from zones.db import Database
 from zones.models import Booking, Period, Policy
 from zones.server.app import create_app
-from zones.settings import Settings
+from zones.settings import Settings, SignInSettings
 
 PROBLEM = "application/problem+json"
 
@@ -43,11 +43,19 @@ class Api:
 async def api(db: Database) -> AsyncIterator[Api]:
     world = await build_world(db)
     app = create_app(
-        Settings(database_url=db.engine.url.render_as_string(hide_password=False), release_interval_s=0),
+        Settings(
+            database_url=db.engine.url.render_as_string(hide_password=False),
+            release_interval_s=0,
+            sign_in=LONG_SESSIONS,
+        ),
         clock=world.clock,
     )
     async with AsyncTestClient(app) as client:
         yield Api(world, client)
+
+
+LONG_SESSIONS = SignInSettings(session_idle_s=90 * 24 * 3600, session_absolute_s=90 * 24 * 3600)
+"""Sessions that outlast the weeks the tests move the clock through (expiry has tests of its own)."""
 
 
 async def test_book_see_move_check_in_and_cancel_over_http(api: Api) -> None:
@@ -207,8 +215,13 @@ EXPECTED: dict[str, dict[str, int]] = {
 }
 
 
-async def test_every_endpoint_answers_every_role_as_specified(api: Api) -> None:
+@pytest.mark.parametrize("credential", ["token", "session"])
+async def test_every_endpoint_answers_every_role_as_specified(api: Api, credential: str) -> None:
+    """With API tokens, and signed in with a web session (cookie and CSRF token) as a browser is."""
     world = api.world
+    if credential == "session":
+        await world.start_sessions(LONG_SESSIONS)
+        world.credential = "session"
     await _expand_policy(world)
     world.clock.set_local(weekday(0), 7, 0)
     slots = _slots()

@@ -77,10 +77,14 @@ class ZonesAuthenticationMiddleware(AbstractAuthenticationMiddleware):
             if query := scope.get("query_string", b""):
                 target += "?" + query.decode("latin-1")
             location = "/sign-in" if target == "/" else f"/sign-in?next={quote(target, safe='')}"
-            await send(
-                {"type": "http.response.start", "status": 303, "headers": [(b"location", location.encode())]}
-            )
-            await send({"type": "http.response.body", "body": b""})
+            start: Any = {
+                "type": "http.response.start",
+                "status": 303,
+                "headers": [(b"location", location.encode())],
+            }
+            body: Any = {"type": "http.response.body", "body": b""}
+            await send(start)
+            await send(body)
         finally:
             await close_request_session(scope)  # also when auth refused before any handler ran
 
@@ -133,7 +137,7 @@ class ZonesAuthenticationMiddleware(AbstractAuthenticationMiddleware):
             found = await state.sessions.find(session, session_id, now)
             if found is None:
                 return None
-            state.session_cache.put(key, found, None)
+            state.session_cache.put(key, found, found[1].valid_until)
         principal, credential = found
         state.usage.session_seen(credential, now)
         return AuthenticationResult(user=principal, auth=credential)

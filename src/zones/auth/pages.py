@@ -2,28 +2,31 @@
 
 from __future__ import annotations
 
-from typing import Annotated, Any
+import math
+from typing import Any, Final
 from uuid import UUID
 
 from litestar import Controller, Request, Response, get, post
+from litestar.datastructures import Cookie
 from litestar.di import NamedDependency
-from litestar.enums import RequestEncodingType
+from litestar.enums import MediaType
 from litestar.exceptions import NotFoundException
-from litestar.params import Body
+from litestar.params import FromQuery, URLEncodedBody
 from litestar.response import Redirect
 from msgspec import Struct
 from sqlalchemy import func, select
 from sqlalchemy.ext.asyncio import AsyncSession
 
-from zones.auth.middleware import signed_in_with_session
+from zones.auth.middleware import session_cookie_name, signed_in_with_session
 from zones.auth.principal import Principal
-from zones.auth.signing_in import audit, begin_session, safe_next, session_cookie
+from zones.auth.ratelimit import TooManyAttempts
+from zones.auth.signing_in import audit, safe_next
 from zones.models import AuditKind, Employee, Role
+from zones.server.problems import PROBLEM_MEDIA_TYPE
 from zones.server.state import AppState
-from zones.web.i18n import N_
+from zones.web.i18n import LOCALE_COOKIE, N_, negotiate
 from zones.web.render import render
 
-FormBody = Body(media_type=RequestEncodingType.URL_ENCODED)
 ROLE_NAMES = {Role.EMPLOYEE: N_("employee"), Role.PLANNER: N_("planner"), Role.ADMIN: N_("admin")}
 
 
@@ -51,6 +54,38 @@ async def demo_people(db: AsyncSession) -> list[Employee]:
     return people
 
 
+async def begin_session(
+    request: Request[Any, Any, Any], db: AsyncSession, employee_id: UUID, method: str, next_path: str
+) -> Response[Any]:
+    """Sign the person in: end the session the browser had (if any), start a new one under a new
+    id, record it, and send the browser on with the new cookie."""
+    state = AppState.of(request.app)
+    previous = signed_in_with_session(request)
+    if previous is not None:
+        await state.sessions.end(db, previous.id_hash)
+        state.session_cache.forget(previous.id_hash)
+    started = await state.sessions.start(db, employee_id, method, state.clock())
+    audit(db, request, AuditKind.SIGN_IN, employee_id=employee_id, method=method)
+    response: Redirect = Redirect(safe_next(next_path), status_code=303)
+    lifetime = int(state.settings.sign_in.session_absolute_s)
+    response.cookies.append(session_cookie(state, started.session_id, max_age=lifetime))
+    return response
+
+
+def session_cookie(state: AppState, value: str, *, max_age: int | None = None) -> Cookie:
+    """The session cookie: HttpOnly, SameSite=Lax, Secure over https; it lasts as long as the
+    browser keeps it (the server ends the session itself)."""
+    return Cookie(
+        key=session_cookie_name(state),
+        value=value,
+        httponly=True,
+        samesite="lax",
+        secure=state.settings.secure_cookies,
+        path="/",
+        max_age=max_age,
+    )
+
+
 class SignInController(Controller):
     """Signing in and out in a browser."""
 
@@ -58,7 +93,10 @@ class SignInController(Controller):
 
     @get("/sign-in", name="sign-in")
     async def sign_in_page(
-        self, request: Request[Any, Any, Any], session: NamedDependency[AsyncSession], next: str = "/"
+        self,
+        request: Request[Any, Any, Any],
+        session: NamedDependency[AsyncSession],
+        next: FromQuery[str] = "/",
     ) -> Response[Any]:
         state = AppState.of(request.app)
         if isinstance(request.scope.get("user"), Principal):
@@ -77,7 +115,7 @@ class SignInController(Controller):
         self,
         request: Request[Any, Any, Any],
         session: NamedDependency[AsyncSession],
-        data: Annotated[DemoSignIn, FormBody],
+        data: URLEncodedBody[DemoSignIn],
     ) -> Response[Any]:
         if not AppState.of(request.app).settings.demo:
             raise NotFoundException()  # a real server has no "sign in as"
@@ -106,10 +144,10 @@ class SignInController(Controller):
         user = request.scope.get("user")
         if credential is not None and isinstance(user, Principal):
             if everywhere:
-                await state.sessions.end_all(db, user.employee_id)  # type: ignore[union-attr]
+                await state.sessions.end_all(db, user.employee_id)
                 state.session_cache.clear()
             else:
-                await state.sessions.end(db, credential.id_hash)  # type: ignore[union-attr]
+                await state.sessions.end(db, credential.id_hash)
                 state.session_cache.forget(credential.id_hash)
             kind = AuditKind.SIGN_OUT_EVERYWHERE if everywhere else AuditKind.SIGN_OUT
             audit(db, request, kind, employee_id=user.employee_id, method=credential.method)
@@ -120,5 +158,46 @@ class SignInController(Controller):
         return response
 
     @get("/signed-out", name="signed-out")
-    async def signed_out(self, request: Request[Any, Any, Any], everywhere: bool = False) -> Response[Any]:
+    async def signed_out(
+        self, request: Request[Any, Any, Any], everywhere: FromQuery[bool] = False
+    ) -> Response[Any]:
         return await render(request, "auth/signed_out.html", everywhere=everywhere)
+
+
+def too_many_attempts(request: Request[Any, Any, Any], exc: TooManyAttempts) -> Response[Any]:
+    """429: a page for a browser, a problem detail for anything else; both with `Retry-After`."""
+    headers = {"Retry-After": str(exc.retry_after), "cache-control": "no-store"}
+    accept = request.headers.get("accept", "")
+    if "text/html" in accept and "hx-request" not in request.headers:
+        from zones.web.csrf import csrf_token
+        from zones.web.render import environment
+
+        state = AppState.of(request.app)
+        user = request.scope.get("user")
+        locale = negotiate(
+            profile=getattr(user, "locale", None),
+            cookie=request.cookies.get(LOCALE_COOKIE),
+            accept_language=request.headers.get("accept-language", ""),
+            fallback=state.settings.default_locale or "en",
+        )
+        html = (
+            environment(locale)
+            .get_template("auth/too_many_attempts.html")
+            .render(
+                locale=locale,
+                user=None,
+                csrf_token=csrf_token(request.scope),
+                path=request.url.path,
+                message=None,
+                minutes=max(1, math.ceil(exc.retry_after / 60)),
+            )
+        )
+        return Response(html, status_code=429, media_type=MediaType.HTML, headers=headers)
+    body = {"type": "about:blank", "title": "Too Many Requests", "status": 429, "detail": exc.detail}
+    return Response(body, status_code=429, media_type=PROBLEM_MEDIA_TYPE, headers=headers)
+
+
+rate_limit_handlers: Final = {TooManyAttempts: too_many_attempts}
+"""Put on a controller that calls `limit` (`exception_handlers=rate_limit_handlers`), so its 429 is
+a page for browsers; without it the app's problem-details handler still answers 429 with
+`Retry-After`."""

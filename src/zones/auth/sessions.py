@@ -45,6 +45,8 @@ class SessionCredential:
     method: str
     """`oidc`, `link` or `demo`."""
     seen_at: datetime
+    valid_until: datetime
+    """When the session ends unless it is used again: its absolute end or its idle limit."""
 
 
 @dataclass(frozen=True)
@@ -78,8 +80,19 @@ class SessionStore(Protocol):
 
 def _new(settings: SignInSettings, method: str, now: datetime) -> tuple[str, SessionCredential, datetime]:
     session_id = secrets.token_urlsafe(32)
-    credential = SessionCredential(session_hash(session_id), secrets.token_urlsafe(32), method, now)
-    return session_id, credential, now + timedelta(seconds=settings.session_absolute_s)
+    expires_at = now + timedelta(seconds=settings.session_absolute_s)
+    credential = SessionCredential(
+        session_hash(session_id),
+        secrets.token_urlsafe(32),
+        method,
+        now,
+        _valid_until(settings, now, expires_at),
+    )
+    return session_id, credential, expires_at
+
+
+def _valid_until(settings: SignInSettings, seen_at: datetime, expires_at: datetime) -> datetime:
+    return min(expires_at, seen_at + timedelta(seconds=settings.session_idle_s))
 
 
 _PRINCIPAL_BY_SESSION = (
@@ -130,10 +143,11 @@ class DatabaseSessions:
         if row is None:
             return None
         employee_id, email, name, role, locale, csrf, method, seen_at, expires_at = row
-        if expires_at <= now or seen_at + timedelta(seconds=self.settings.session_idle_s) <= now:
+        valid_until = _valid_until(self.settings, seen_at, expires_at)
+        if valid_until <= now:
             return None
         principal = Principal(employee_id, email, name, Role(role), locale)
-        return principal, SessionCredential(id_hash, csrf, method, seen_at)
+        return principal, SessionCredential(id_hash, csrf, method, seen_at, valid_until)
 
     async def end(self, db: AsyncSession, id_hash: str) -> None:
         await db.execute(delete(WebSession).where(WebSession.id_hash == id_hash))
@@ -210,10 +224,8 @@ class RedisSessions:
         stored = await self._stored(id_hash)
         if stored is None:
             return None
-        if (
-            stored.expires_at <= now
-            or stored.seen_at + timedelta(seconds=self.settings.session_idle_s) <= now
-        ):
+        valid_until = _valid_until(self.settings, stored.seen_at, stored.expires_at)
+        if valid_until <= now:
             return None
         connection = await db.connection()
         row = (
@@ -223,7 +235,8 @@ class RedisSessions:
             return None
         employee_id, email, name, role, locale = row
         principal = Principal(employee_id, email, name, Role(role), locale)
-        return principal, SessionCredential(id_hash, stored.csrf_token, stored.method, stored.seen_at)
+        credential = SessionCredential(id_hash, stored.csrf_token, stored.method, stored.seen_at, valid_until)
+        return principal, credential
 
     async def end(self, db: AsyncSession, id_hash: str) -> None:
         stored = await self._stored(id_hash)

@@ -8,12 +8,9 @@ from typing import Any
 from urllib.parse import urlsplit
 from uuid import UUID
 
-from litestar import Request, Response
-from litestar.datastructures import Cookie
-from litestar.response import Redirect
+from litestar import Request
 from sqlalchemy.ext.asyncio import AsyncSession
 
-from zones.auth.middleware import session_cookie_name, signed_in_with_session
 from zones.models import AuditEntry, AuditKind
 from zones.server.state import AppState
 
@@ -46,12 +43,13 @@ def _is_trusted(address: str, trusted: tuple[str, ...]) -> bool:
     return False
 
 
-def safe_next(target: str | None) -> str:
-    """Where to go after signing in: a path of this site only (never another host)."""
+def safe_next(target: str | None, *, sign_in_pages: bool = False) -> str:
+    """Where to go after signing in: a path of this site only (never another host), and not back
+    to the sign-in pages unless `sign_in_pages` (the language switcher returns there)."""
     if not target or not target.startswith("/") or target.startswith("//") or "\\" in target:
         return "/"
     parts = urlsplit(target)
-    if parts.scheme or parts.netloc or parts.path.startswith("/sign-in"):
+    if parts.scheme or parts.netloc or (parts.path.startswith("/sign-in") and not sign_in_pages):
         return "/"
     return target
 
@@ -74,36 +72,4 @@ def audit(
             client_address=client_address(request)[:64],
             detail=detail[:500],
         )
-    )
-
-
-async def begin_session(
-    request: Request[Any, Any, Any], db: AsyncSession, employee_id: UUID, method: str, next_path: str
-) -> Response[Any]:
-    """Sign the person in: end the session the browser had (if any), start a new one under a new
-    id, record it, and send the browser on with the new cookie."""
-    state = AppState.of(request.app)
-    previous = signed_in_with_session(request)
-    if previous is not None:
-        await state.sessions.end(db, previous.id_hash)  # type: ignore[union-attr]
-        state.session_cache.forget(previous.id_hash)
-    started = await state.sessions.start(db, employee_id, method, state.clock())  # type: ignore[union-attr]
-    audit(db, request, AuditKind.SIGN_IN, employee_id=employee_id, method=method)
-    response: Redirect = Redirect(safe_next(next_path), status_code=303)
-    lifetime = int(state.settings.sign_in.session_absolute_s)
-    response.cookies.append(session_cookie(state, started.session_id, max_age=lifetime))
-    return response
-
-
-def session_cookie(state: AppState, value: str, *, max_age: int | None = None) -> Cookie:
-    """The session cookie: HttpOnly, SameSite=Lax, Secure over https; it lasts as long as the
-    browser keeps it (the server ends the session itself)."""
-    return Cookie(
-        key=session_cookie_name(state),
-        value=value,
-        httponly=True,
-        samesite="lax",
-        secure=state.settings.secure_cookies,
-        path="/",
-        max_age=max_age,
     )

@@ -8,11 +8,13 @@ counts), each to the minute, so a busy person costs one write a minute, not one 
 from __future__ import annotations
 
 import logging
+from collections.abc import Callable
 from datetime import datetime, timedelta
-from typing import TYPE_CHECKING, Final
+from typing import TYPE_CHECKING, Final, cast
 
-from sqlalchemy import bindparam, or_, update
+from sqlalchemy import Table, bindparam, or_, update
 
+from zones.auth.sessions import DatabaseSessions
 from zones.db import Database
 from zones.models import ApiToken
 from zones.periodic import PeriodicTask
@@ -20,7 +22,7 @@ from zones.periodic import PeriodicTask
 if TYPE_CHECKING:
     from zones.auth.sessions import SessionCredential, SessionStore
 
-TOKENS: Final = ApiToken.__table__
+TOKENS: Final = cast(Table, ApiToken.__table__)
 RESOLUTION: Final = timedelta(minutes=1)
 FLUSH_INTERVAL_S: Final = 60.0
 logger = logging.getLogger("zones.auth")
@@ -71,10 +73,19 @@ class UsageRecorder:
         self._tokens_written.update(tokens)
 
 
-def usage_task(recorder: UsageRecorder, database: Database, sessions: SessionStore) -> PeriodicTask:
-    """The background task that writes the notes every minute."""
+def usage_task(
+    recorder: UsageRecorder, database: Database, sessions: SessionStore, clock: Callable[[], datetime]
+) -> PeriodicTask:
+    """The background task that writes the notes every minute, and once an hour deletes sessions
+    that have ended (Redis expires its own)."""
+    rounds = 0
 
     async def flush() -> None:
+        nonlocal rounds
         await recorder.flush(database, sessions)
+        rounds += 1
+        if rounds % 60 == 0 and isinstance(sessions, DatabaseSessions):
+            async with database.write_session() as db:
+                await sessions.end_expired(db, clock())
 
     return PeriodicTask("zones-usage", FLUSH_INTERVAL_S, flush, logger)

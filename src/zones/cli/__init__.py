@@ -10,6 +10,7 @@ from dataclasses import replace
 import click
 
 from zones import __version__
+from zones.cli.audit import audit
 from zones.cli.bookings import bookings
 from zones.cli.database import db
 from zones.cli.office import office
@@ -46,7 +47,7 @@ def main(ctx: click.Context, database_url: str) -> None:
     ctx.obj = Invocation(settings, ctx.obj if callable(ctx.obj) else utc_now)
 
 
-for command in (db, office, staff, user, bookings, plan, osa, outbox, serve, demo):
+for command in (db, office, staff, user, bookings, plan, osa, outbox, audit, serve, demo):
     main.add_command(command)
 plan.add_command(plan_scenario)
 plan.add_command(plan_generate)

@@ -59,3 +59,25 @@ def user_revoke(invocation: Invocation, email: str) -> None:
             return await revoke_tokens(session, email, clock=invocation.clock)
 
     out.print(f"revoked {run(invocation.settings, work)} token(s) of {email}", highlight=False)
+
+
+@user.command("link")
+@click.argument("email", callback=single_line)
+@pass_invocation
+def user_link(invocation: Invocation, email: str) -> None:
+    """Make a sign-in link for EMAIL and print it (for when e-mail is off: hand it over yourself).
+
+    It works once, for ZONES_LINK_MINUTES (15 by default); its address starts with ZONES_PUBLIC_URL.
+    """
+    from zones.auth.links import issue_link_for, minutes_text
+
+    settings = invocation.settings
+
+    async def work(database: Database) -> str:
+        async with database.write_session() as session:
+            return await issue_link_for(session, email, settings, invocation.clock())
+
+    url = run(settings, work)
+    minutes = minutes_text(settings.sign_in.link_minutes)
+    err.print(f"sign-in link for {email} (works once, for {minutes} minutes):", highlight=False)
+    click.echo(url)

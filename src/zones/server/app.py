@@ -25,7 +25,9 @@ from litestar.openapi.spec import Components, Tag
 from litestar.plugins.htmx import HTMXPlugin
 
 from zones import __version__
+from zones.auth.links import SignInLinkController
 from zones.auth.middleware import authentication_middleware, security_schemes
+from zones.auth.oidc import SsoController
 from zones.auth.pages import SignInController
 from zones.auth.sessions import DatabaseSessions, RedisSessions, SessionStore
 from zones.auth.tokens import TokenCache
@@ -123,7 +125,7 @@ def create_app(
     )
     release = release_task(database, clock, settings.release_interval_s, calendar)
     mail = mail_task(database, settings.mail, clock)
-    usage = usage_task(state.usage, database, sessions)
+    usage = usage_task(state.usage, database, sessions, clock)
 
     async def close_redis() -> None:
         if redis is not None:
@@ -150,6 +152,8 @@ def create_app(
             CalendarController,
             PlanController,
             SignInController,
+            SsoController,
+            SignInLinkController,
             StartPage,
             static_files,
         ],

@@ -13,6 +13,7 @@ session of its own, or it would wait for its own request.
 
 from __future__ import annotations
 
+import re
 from typing import Any, Final, cast
 
 from sqlalchemy.ext.asyncio import AsyncSession
@@ -20,6 +21,9 @@ from sqlalchemy.ext.asyncio import AsyncSession
 from zones.server.state import AppState
 
 SAFE_METHODS: Final = frozenset({"GET", "HEAD", "OPTIONS"})
+WRITING_GETS: Final = re.compile(r"^/sign-in/sso(/callback)?$")
+"""GET requests that write: single sign-on starts by recording its attempt, and the identity
+provider answers with a GET (a redirect) that signs the person in."""
 _SCOPE_KEY: Final = "zones.session"
 
 
@@ -29,7 +33,8 @@ def _scope(scope: Any) -> dict[str, Any]:
 
 def writes(scope: Any) -> bool:
     """Whether the request may change data."""
-    return _scope(scope).get("method", "GET") not in SAFE_METHODS
+    held = _scope(scope)
+    return held.get("method", "GET") not in SAFE_METHODS or bool(WRITING_GETS.match(held.get("path", "")))
 
 
 async def request_session(scope: Any) -> AsyncSession:

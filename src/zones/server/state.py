@@ -35,8 +35,8 @@ class AppState:
     """Site layouts read by this process, each checked against the office version when used."""
     token_cache: TokenCache[Principal] = field(default_factory=lambda: TokenCache(0))
     """Tokens looked up in the last seconds (`Settings.auth_cache_seconds`)."""
-    sessions: SessionStore | None = None
-    """Where web sessions live (the database unless Redis is configured)."""
+    sessions: SessionStore = field(default=None)  # type: ignore[assignment]
+    """Where web sessions live (the database unless Redis is configured; set after init)."""
     session_cache: TokenCache[tuple[Principal, SessionCredential]] = field(
         default_factory=lambda: TokenCache(0)
     )

@@ -3,16 +3,14 @@
 from __future__ import annotations
 
 from importlib.resources import files
-from typing import Annotated, Any
+from typing import Any
 
 from litestar import Controller, Request, Response, get, post
 from litestar.datastructures import CacheControlHeader, Cookie
 from litestar.di import NamedDependency
-from litestar.enums import RequestEncodingType
-from litestar.params import Body
+from litestar.params import URLEncodedBody
 from litestar.response import Redirect
 from litestar.static_files import create_static_files_router
-from litestar.types import Scope, Send
 from msgspec import Struct
 from sqlalchemy import update
 from sqlalchemy.ext.asyncio import AsyncSession
@@ -47,7 +45,7 @@ class StartPage(Controller):
         self,
         request: Request[Any, Any, Any],
         session: NamedDependency[AsyncSession],
-        data: Annotated[LanguageChoice, Body(media_type=RequestEncodingType.URL_ENCODED)],
+        data: URLEncodedBody[LanguageChoice],
     ) -> Response[Any]:
         """Remember the language: in the profile when signed in, else in a cookie (a year)."""
         state = AppState.of(request.app)
@@ -59,7 +57,7 @@ class StartPage(Controller):
             )
             state.session_cache.clear()
             state.token_cache.clear()
-        response: Redirect = Redirect(safe_next(data.next), status_code=303)
+        response: Redirect = Redirect(safe_next(data.next, sign_in_pages=True), status_code=303)
         response.cookies.append(
             Cookie(
                 key=LOCALE_COOKIE,
@@ -82,7 +80,7 @@ static_files = create_static_files_router(
 )
 
 
-async def send_page(scope: Scope, send: Send, status: int, html: str) -> None:
+async def send_page(scope: Any, send: Any, status: int, html: str) -> None:
     """Answer with a page from outside any handler (middleware refusing a request)."""
     body = html.encode()
     headers = [

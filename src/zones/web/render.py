@@ -6,7 +6,7 @@ from __future__ import annotations
 import hashlib
 from functools import cache
 from importlib.resources import files
-from typing import Any, Final
+from typing import Any, Final, cast
 
 import jinja2
 from babel.dates import format_date, format_datetime
@@ -64,7 +64,7 @@ def environment(locale: str) -> jinja2.Environment:
 
 async def page_locale(request: Request[Any, Any, Any]) -> str:
     """The language of the page for this request (`zones.web.i18n`), worked out once."""
-    known = request.scope.get(SCOPE_LOCALE)  # type: ignore[typeddict-item]
+    known = cast(dict[str, Any], request.scope).get(SCOPE_LOCALE)
     if known:
         return str(known)
     user = request.scope.get("user")
@@ -78,7 +78,7 @@ async def page_locale(request: Request[Any, Any, Any]) -> str:
             country = await session.scalar(select(Site.country).order_by(Site.name).limit(1))
         fallback = locale_of_country(country)
     locale = negotiate(profile=profile, cookie=cookie, accept_language=accept, fallback=fallback)
-    request.scope[SCOPE_LOCALE] = locale  # type: ignore[typeddict-unknown-key]
+    cast(dict[str, Any], request.scope)[SCOPE_LOCALE] = locale
     return locale
 
 
@@ -102,6 +102,7 @@ async def render(
             csrf_token=csrf_token(request.scope),
             path=request.url.path,
             message=context.pop("message", None),
+            link_minutes=f"{AppState.of(request.app).settings.sign_in.link_minutes:g}",
             **context,
         )
     )

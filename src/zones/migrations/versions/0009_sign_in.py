@@ -135,20 +135,17 @@ def upgrade() -> None:
     with op.batch_alter_table("web_session", schema=None) as batch_op:
         batch_op.create_index(batch_op.f("ix_web_session_employee_id"), ["employee_id"], unique=False)
 
-    with op.batch_alter_table("api_token") as batch_op:
-        batch_op.add_column(
-            sa.Column(
-                "last_used_at", advanced_alchemy.types.datetime.DateTimeUTC(timezone=True), nullable=True
-            )
-        )
-    with op.batch_alter_table("employee") as batch_op:
-        batch_op.add_column(sa.Column("locale", sa.String(length=8), nullable=True))
+    # Plain ADD / DROP COLUMN (SQLite has both): batch mode would copy the tables on SQLite and
+    # lose their expression indexes (lower(email)), which reflection cannot see.
+    op.add_column(
+        "api_token",
+        sa.Column("last_used_at", advanced_alchemy.types.datetime.DateTimeUTC(timezone=True), nullable=True),
+    )
+    op.add_column("employee", sa.Column("locale", sa.String(length=8), nullable=True))
 
 
 def downgrade() -> None:
-    with op.batch_alter_table("employee") as batch_op:
-        batch_op.drop_column("locale")
-    with op.batch_alter_table("api_token") as batch_op:
-        batch_op.drop_column("last_used_at")
+    op.execute("ALTER TABLE employee DROP COLUMN locale")
+    op.execute("ALTER TABLE api_token DROP COLUMN last_used_at")
     for table in ("web_session", "sign_in_link", "audit_entry", "sso_attempt", "rate_limit_hit"):
         op.drop_table(table)

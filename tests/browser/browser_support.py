@@ -1,0 +1,223 @@
+"""What the browser tests share: a real Zones server with the demo office, Debian's chromium driven
+by Playwright, and `check_page`, which runs axe-core on a page and keeps a screenshot of it.
+
+Screenshots land in `test-output/screenshots/<name>-<locale>-<desktop|phone>.png` under the clone,
+for people to look at (the folder is ignored by git).
+"""
+
+from __future__ import annotations
+
+import os
+import re
+import socket
+import subprocess
+import sys
+import time
+from collections.abc import Iterator
+from contextlib import contextmanager
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any, Final
+from weakref import WeakKeyDictionary
+
+import httpx
+import pytest
+from axe_playwright_python.sync_playwright import Axe  # type: ignore[import-untyped]
+from playwright.sync_api import Browser, ConsoleMessage, Page
+
+REPO: Final = Path(__file__).resolve().parents[2]
+SCREENSHOTS: Final = REPO / "test-output" / "screenshots"
+CHROMIUM: Final = Path(os.environ.get("ZONES_TEST_CHROMIUM", "/usr/bin/chromium"))
+LOCALES: Final = ("da", "en")
+BROWSER_LOCALE: Final = {"da": "da-DK", "en": "en-GB"}
+"""What each language's browser says in `Accept-Language` (and `navigator.language`)."""
+DEVICES: Final[dict[str, dict[str, Any]]] = {
+    "desktop": {"viewport": {"width": 1280, "height": 800}, "device_scale_factor": 1},
+    "phone": {
+        "viewport": {"width": 390, "height": 844},
+        "device_scale_factor": 2,
+        "is_mobile": True,
+        "has_touch": True,
+    },
+}
+AXE: Final = Axe()
+AXE_OPTIONS: Final = {"resultTypes": ["violations"]}
+"""Every axe-core rule that applies (WCAG 2.x A and AA, and best practices)."""
+
+CSP_LISTENER: Final = """
+window.__cspViolations = [];
+document.addEventListener("securitypolicyviolation", (event) => {
+  window.__cspViolations.push(`${event.violatedDirective} blocked ${event.blockedURI || "inline"}`);
+});
+"""
+"""Runs before the page's own scripts (Playwright injects it past the page's CSP)."""
+MAIN_DOCUMENT_STATUS: Final = re.compile(r"Failed to load resource: the server responded with a status of 4")
+
+
+def chromium_path() -> Path:
+    """Debian's chromium, or skip the browser tests (fail them under CI, where they must run)."""
+    if CHROMIUM.exists():
+        return CHROMIUM
+    reason = f"no chromium at {CHROMIUM} (apt-get install chromium; never `playwright install`)"
+    if os.environ.get("CI"):
+        pytest.fail(f"{reason}; CI is set, so the browser tests must run")
+    pytest.skip(reason)
+
+
+# Server ---------------------------------------------------------------------------------------
+
+
+@dataclass(frozen=True)
+class Server:
+    base: str
+    folder: Path
+
+    def url(self, path: str) -> str:
+        return self.base + path
+
+
+def _free_port() -> int:
+    with socket.socket() as sock:
+        sock.bind(("127.0.0.1", 0))
+        return int(sock.getsockname()[1])
+
+
+@contextmanager
+def demo_server(folder: Path) -> Iterator[Server]:
+    """`zones demo --no-serve` on a fresh SQLite file, then `ZONES_DEMO=1 zones serve` on a free port,
+    both as subprocesses of this Python (so they run the code under test)."""
+    env = {k: v for k, v in os.environ.items() if not k.startswith("ZONES_")} | {
+        "ZONES_DATABASE_URL": f"sqlite:///{folder / 'zones.db'}",
+        "ZONES_DATA_DIR": str(folder),
+        "ZONES_RELEASE_INTERVAL": "0",
+        "ZONES_WORKERS": "1",
+    }
+    log_path = folder / "server.log"
+    with log_path.open("w") as log:
+        loaded = subprocess.run(
+            [sys.executable, "-m", "zones", "demo", "--no-serve"],
+            env=env,
+            stdout=log,
+            stderr=subprocess.STDOUT,
+            timeout=120,
+        )
+    if loaded.returncode != 0:
+        pytest.fail(f"`zones demo --no-serve` failed: {log_path.read_text()[-3000:]}")
+    port = _free_port()
+    log = log_path.open("a")
+    process = subprocess.Popen(
+        [sys.executable, "-m", "zones", "serve", "--host", "127.0.0.1", "--port", str(port)],
+        env=env | {"ZONES_DEMO": "1"},
+        stdout=log,
+        stderr=subprocess.STDOUT,
+    )
+    base = f"http://127.0.0.1:{port}"
+    try:
+        deadline = time.monotonic() + 30
+        while True:
+            try:
+                httpx.get(f"{base}/health", timeout=1)
+                break
+            except httpx.TransportError:
+                if time.monotonic() > deadline or process.poll() is not None:
+                    pytest.fail(f"the demo server did not start: {log_path.read_text()[-3000:]}")
+                time.sleep(0.2)
+        yield Server(base, folder)
+    finally:
+        process.terminate()
+        try:
+            process.wait(timeout=10)
+        except subprocess.TimeoutExpired:
+            process.kill()
+            process.wait(timeout=10)
+        log.close()
+
+
+# Pages ----------------------------------------------------------------------------------------
+
+
+@dataclass
+class Visit:
+    """What a test expects of one browser tab, and what the tab reported on its console."""
+
+    locale: str
+    device: str
+    console: list[tuple[str, str]] = field(default_factory=list)
+    """(what was reported, the URL it was about)"""
+
+
+_visits: WeakKeyDictionary[Page, Visit] = WeakKeyDictionary()
+
+
+@contextmanager
+def open_page(browser: Browser, locale: str, device: str) -> Iterator[Page]:
+    """A tab in a fresh browser context that speaks `locale` on a `device` ("desktop" or "phone")."""
+    context = browser.new_context(locale=BROWSER_LOCALE[locale], **DEVICES[device])
+    context.set_default_timeout(10_000)
+    context.add_init_script(CSP_LISTENER)
+    page = context.new_page()
+    visit = Visit(locale, device)
+    _visits[page] = visit
+
+    def on_console(message: ConsoleMessage) -> None:
+        if message.type == "error" or "Content Security Policy" in message.text:
+            url = message.location.get("url", "")
+            visit.console.append((f"{message.type}: {message.text} ({url})", url))
+
+    page.on("console", on_console)
+    page.on("pageerror", lambda error: visit.console.append((f"uncaught: {error}", "")))
+    try:
+        yield page
+    finally:
+        context.close()
+
+
+def expect_locale(page: Page, locale: str) -> None:
+    """The language the page should speak from now on (after the footer switcher)."""
+    _visits[page].locale = locale
+
+
+def console_problems(page: Page) -> list[str]:
+    """Console errors, uncaught errors and CSP violations the tab has seen so far. Chromium logs an
+    error status of the page itself (a 403 refusal) as a failed load; the tests check that status."""
+    seen = [
+        text
+        for text, url in _visits[page].console
+        if not (url == page.url and MAIN_DOCUMENT_STATUS.match(text.removeprefix("error: ")))
+    ]
+    seen += [f"CSP: {text}" for text in page.evaluate("window.__cspViolations || []")]
+    return seen
+
+
+def format_violations(violations: list[dict[str, Any]]) -> str:
+    lines = []
+    for violation in violations:
+        lines.append(f"- {violation['id']} ({violation['impact']}): {violation['help']}")
+        lines.append(f"  {violation['helpUrl']}")
+        for node in violation["nodes"][:5]:
+            lines.append(f"    at {' '.join(map(str, node['target']))}: {node['html'][:160]}")
+            summary = (node.get("failureSummary") or "").replace("\n", " / ")
+            if summary:
+                lines.append(f"       {summary[:300]}")
+    return "\n".join(lines)
+
+
+def check_page(page: Page, name: str) -> Path:
+    """Asserts the page speaks the expected language, has no axe-core violations and no console
+    errors, and saves a full-page screenshot; returns the screenshot's path."""
+    visit = _visits[page]
+    page.wait_for_load_state("load")
+    SCREENSHOTS.mkdir(parents=True, exist_ok=True)
+    shot = SCREENSHOTS / f"{name}-{visit.locale}-{visit.device}.png"
+    page.screenshot(path=str(shot), full_page=True)
+    lang = page.evaluate("document.documentElement.lang")
+    assert lang == visit.locale, f"{name}: <html lang={lang!r}>, expected {visit.locale!r}"
+    results = AXE.run(page, options=AXE_OPTIONS)
+    violations = results.response["violations"]
+    assert not violations, (
+        f"{name} ({visit.locale}, {visit.device}) has {len(violations)} accessibility "
+        f"violation(s) at {page.url}:\n{format_violations(violations)}"
+    )
+    problems = console_problems(page)
+    assert not problems, f"{name} ({visit.locale}, {visit.device}): console reported:\n" + "\n".join(problems)
+    return shot
