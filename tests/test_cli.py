@@ -4,7 +4,6 @@ from __future__ import annotations
 
 import asyncio
 import os
-import socket
 import subprocess
 import sys
 import time
@@ -18,6 +17,7 @@ from sqlalchemy import select
 
 from booking_support import MONDAY, START, as_, build_world
 from helpers import minimal_office, write_office
+from server_support import free_port
 from zones.bookings.desks import DeskBookings
 from zones.calendar.outbox import render
 from zones.cli import main
@@ -134,12 +134,6 @@ def test_unreachable_database_is_a_one_line_error(tmp_path: Path) -> None:
     assert len(err.strip().splitlines()) == 1
 
 
-def _free_port() -> int:
-    with socket.socket() as sock:
-        sock.bind(("127.0.0.1", 0))
-        return int(sock.getsockname()[1])
-
-
 def test_demo_then_serve_on_the_embedded_default(tmp_path: Path) -> None:
     """The newcomer's path: `zones demo` fills the default SQLite database, `zones serve` answers."""
     # A newcomer's shell: no ZONES_* settings but the data folder.
@@ -156,7 +150,7 @@ def test_demo_then_serve_on_the_embedded_default(tmp_path: Path) -> None:
     assert demo.returncode == 0, demo.stderr
     assert (tmp_path / "zones.db").exists()
     assert "desks per person 0.68" in demo.stdout
-    port = _free_port()
+    port = free_port()
     server = subprocess.Popen(
         [sys.executable, "-m", "zones", "serve", "--port", str(port)],
         env=env,

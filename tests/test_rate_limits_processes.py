@@ -6,20 +6,18 @@ from __future__ import annotations
 import asyncio
 import os
 import re
-import subprocess
-import sys
 import time
 import uuid
 from collections.abc import Iterator
-from contextlib import ExitStack, contextmanager
+from contextlib import ExitStack
 from pathlib import Path
 
 import httpx
 import pytest
 from sqlalchemy import select
 
+from server_support import zones_serve
 from sign_in_support import seed_people
-from smtp_support import free_port
 from zones.auth.ratelimit import REDIS_PREFIX, address_key, client_key
 from zones.db import create_database
 from zones.db.migrate import upgrade
@@ -43,41 +41,6 @@ def require_redis() -> str:
             pytest.fail(f"{reason} (CI is set, so Redis tests must run)")
         pytest.skip(reason)
     return REDIS_URL
-
-
-@contextmanager
-def zones_serve(env: dict[str, str], folder: Path, name: str) -> Iterator[str]:
-    """`zones serve` in its own process on a free loopback port: its base URL, while it runs."""
-    port = free_port()
-    log_path = folder / f"{name}.log"
-    with log_path.open("w") as log:
-        process = subprocess.Popen(
-            [sys.executable, "-m", "zones", "serve", "--host", "127.0.0.1", "--port", str(port)],
-            env=env,
-            stdout=log,
-            stderr=subprocess.STDOUT,
-        )
-        base = f"http://127.0.0.1:{port}"
-        try:
-            deadline = time.monotonic() + 30
-            while True:
-                try:
-                    httpx.get(f"{base}/health", timeout=1)
-                    break
-                except httpx.TransportError:
-                    if time.monotonic() > deadline or process.poll() is not None:
-                        process.kill()
-                        process.wait(timeout=10)
-                        pytest.fail(f"{name} did not start: {log_path.read_text()[-2000:]}")
-                    time.sleep(0.2)
-            yield base
-        finally:
-            process.terminate()
-            try:
-                process.wait(timeout=10)
-            except subprocess.TimeoutExpired:
-                process.kill()
-                process.wait(timeout=10)
 
 
 def two_servers(url: str, folder: Path, redis_url: str = "") -> Iterator[tuple[str, str]]:

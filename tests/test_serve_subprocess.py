@@ -7,10 +7,6 @@ import asyncio
 import http.client
 import json
 import os
-import socket
-import subprocess
-import sys
-import time
 from collections.abc import Iterator
 from dataclasses import dataclass
 from datetime import date, timedelta
@@ -21,6 +17,7 @@ import httpx
 import pytest
 
 from helpers import import_csv, minimal_office, write_office
+from server_support import zones_serve
 from zones.auth.tokens import issue_token
 from zones.db import create_database
 from zones.db.migrate import upgrade
@@ -37,12 +34,6 @@ class Server:
     base: str
     port: int
     headers: dict[str, str]
-
-
-def _free_port() -> int:
-    with socket.socket() as sock:
-        sock.bind(("127.0.0.1", 0))
-        return int(sock.getsockname()[1])
 
 
 async def _seed(url: str, folder: Path) -> str:
@@ -65,42 +56,15 @@ def server(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Server]:
     url = f"sqlite:///{folder / 'zones.db'}"
     upgrade(url)
     token = asyncio.run(_seed(url, folder))
-    port = _free_port()
     unset = {"ZONES_PUBLIC_URL", "ZONES_HOST", "ZONES_PORT", "ZONES_MAX_URL_BYTES", "ZONES_MAX_HEADER_BYTES"}
     env = {k: v for k, v in os.environ.items() if k not in unset} | {
         "ZONES_DATABASE_URL": url,
         "ZONES_DATA_DIR": str(folder),
         "ZONES_RELEASE_INTERVAL": "0",
     }
-    log = (folder / "server.log").open("w")  # a file, not a pipe: the access log of a 200 kB URL fills one
-    process = subprocess.Popen(
-        [sys.executable, "-m", "zones", "serve", "--host", "127.0.0.1", "--port", str(port)],
-        env=env,
-        stdout=log,
-        stderr=subprocess.STDOUT,
-    )
-    base = f"http://127.0.0.1:{port}"
-    try:
-        deadline = time.monotonic() + 30
-        while True:
-            try:
-                httpx.get(f"{base}/health", timeout=1)
-                break
-            except httpx.TransportError:
-                if time.monotonic() > deadline or process.poll() is not None:
-                    process.kill()
-                    process.wait(timeout=10)
-                    pytest.fail(f"the server did not start: {(folder / 'server.log').read_text()[-2000:]}")
-                time.sleep(0.2)
-        yield Server(base, port, {"Authorization": f"Bearer {token}"})
-    finally:
-        process.terminate()
-        try:
-            process.wait(timeout=10)
-        except subprocess.TimeoutExpired:
-            process.kill()
-            process.wait(timeout=10)
-        log.close()
+    # The log goes to a file, not a pipe: the access log of a 200 kB URL would fill one.
+    with zones_serve(env, folder, "server") as base:
+        yield Server(base, int(base.rsplit(":", 1)[1]), {"Authorization": f"Bearer {token}"})
 
 
 def _next_working_day() -> date:

@@ -9,10 +9,8 @@ from __future__ import annotations
 
 import os
 import re
-import socket
 import subprocess
 import sys
-import time
 from collections.abc import Iterator
 from contextlib import contextmanager
 from dataclasses import dataclass, field
@@ -20,10 +18,11 @@ from pathlib import Path
 from typing import Any, Final
 from weakref import WeakKeyDictionary
 
-import httpx
 import pytest
 from axe_playwright_python.sync_playwright import Axe  # type: ignore[import-untyped]
 from playwright.sync_api import Browser, ConsoleMessage, Page
+
+from server_support import zones_serve
 
 REPO: Final = Path(__file__).resolve().parents[2]
 SCREENSHOTS: Final = REPO / "test-output" / "screenshots"
@@ -76,12 +75,6 @@ class Server:
         return self.base + path
 
 
-def _free_port() -> int:
-    with socket.socket() as sock:
-        sock.bind(("127.0.0.1", 0))
-        return int(sock.getsockname()[1])
-
-
 @contextmanager
 def demo_server(folder: Path) -> Iterator[Server]:
     """`zones demo --no-serve` on a fresh SQLite file, then `ZONES_DEMO=1 zones serve` on a free port,
@@ -103,34 +96,8 @@ def demo_server(folder: Path) -> Iterator[Server]:
         )
     if loaded.returncode != 0:
         pytest.fail(f"`zones demo --no-serve` failed: {log_path.read_text()[-3000:]}")
-    port = _free_port()
-    log = log_path.open("a")
-    process = subprocess.Popen(
-        [sys.executable, "-m", "zones", "serve", "--host", "127.0.0.1", "--port", str(port)],
-        env=env | {"ZONES_DEMO": "1"},
-        stdout=log,
-        stderr=subprocess.STDOUT,
-    )
-    base = f"http://127.0.0.1:{port}"
-    try:
-        deadline = time.monotonic() + 30
-        while True:
-            try:
-                httpx.get(f"{base}/health", timeout=1)
-                break
-            except httpx.TransportError:
-                if time.monotonic() > deadline or process.poll() is not None:
-                    pytest.fail(f"the demo server did not start: {log_path.read_text()[-3000:]}")
-                time.sleep(0.2)
+    with zones_serve(env | {"ZONES_DEMO": "1"}, folder, "demo-server") as base:
         yield Server(base, folder)
-    finally:
-        process.terminate()
-        try:
-            process.wait(timeout=10)
-        except subprocess.TimeoutExpired:
-            process.kill()
-            process.wait(timeout=10)
-        log.close()
 
 
 # Pages ----------------------------------------------------------------------------------------
