@@ -22,9 +22,10 @@ def free_port() -> int:
 
 
 @contextmanager
-def zones_serve(env: dict[str, str], folder: Path, name: str) -> Iterator[str]:
-    """`zones serve` in its own process on a free loopback port: its base URL, while it runs."""
-    port = free_port()
+def zones_serve(env: dict[str, str], folder: Path, name: str, port: int | None = None) -> Iterator[str]:
+    """`zones serve` in its own process on a loopback port (a free one unless given): its base URL,
+    while it runs."""
+    port = port or free_port()
     log_path = folder / f"{name}.log"
     with log_path.open("w") as log:
         process = subprocess.Popen(

@@ -16,6 +16,7 @@ from contextlib import contextmanager
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any, Final
+from urllib.parse import unquote
 from weakref import WeakKeyDictionary
 
 import pytest
@@ -50,7 +51,9 @@ document.addEventListener("securitypolicyviolation", (event) => {
 });
 """
 """Runs before the page's own scripts (Playwright injects it past the page's CSP)."""
-MAIN_DOCUMENT_STATUS: Final = re.compile(r"Failed to load resource: the server responded with a status of 4")
+MAIN_DOCUMENT_STATUS: Final = re.compile(
+    r"Failed to load resource: the server responded with a status of [45]"
+)
 
 
 def chromium_path() -> Path:
@@ -76,15 +79,22 @@ class Server:
 
 
 @contextmanager
-def demo_server(folder: Path) -> Iterator[Server]:
-    """`zones demo --no-serve` on a fresh SQLite file, then `ZONES_DEMO=1 zones serve` on a free port,
-    both as subprocesses of this Python (so they run the code under test)."""
-    env = {k: v for k, v in os.environ.items() if not k.startswith("ZONES_")} | {
-        "ZONES_DATABASE_URL": f"sqlite:///{folder / 'zones.db'}",
-        "ZONES_DATA_DIR": str(folder),
-        "ZONES_RELEASE_INTERVAL": "0",
-        "ZONES_WORKERS": "1",
-    }
+def demo_server(
+    folder: Path, *, port: int | None = None, settings: dict[str, str] | None = None
+) -> Iterator[Server]:
+    """`zones demo --no-serve` on a fresh SQLite file, then `ZONES_DEMO=1 zones serve` on a free port
+    (or `port`), both as subprocesses of this Python (so they run the code under test), with any
+    further ZONES_* `settings`."""
+    env = (
+        {k: v for k, v in os.environ.items() if not k.startswith("ZONES_")}
+        | {
+            "ZONES_DATABASE_URL": f"sqlite:///{folder / 'zones.db'}",
+            "ZONES_DATA_DIR": str(folder),
+            "ZONES_RELEASE_INTERVAL": "0",
+            "ZONES_WORKERS": "1",
+        }
+        | (settings or {})
+    )
     log_path = folder / "server.log"
     with log_path.open("w") as log:
         loaded = subprocess.run(
@@ -96,7 +106,7 @@ def demo_server(folder: Path) -> Iterator[Server]:
         )
     if loaded.returncode != 0:
         pytest.fail(f"`zones demo --no-serve` failed: {log_path.read_text()[-3000:]}")
-    with zones_serve(env | {"ZONES_DEMO": "1"}, folder, "demo-server") as base:
+    with zones_serve(env | {"ZONES_DEMO": "1"}, folder, "demo-server", port) as base:
         yield Server(base, folder)
 
 
@@ -144,13 +154,21 @@ def expect_locale(page: Page, locale: str) -> None:
     _visits[page].locale = locale
 
 
+def forget_console(page: Page) -> None:
+    """Forget what the tab reported so far: the pages of another site it went through (the identity
+    provider's sign-in pages load their own fonts and icons) are not Zones' to answer for."""
+    _visits[page].console.clear()
+
+
 def console_problems(page: Page) -> list[str]:
     """Console errors, uncaught errors and CSP violations the tab has seen so far. Chromium logs an
     error status of the page itself (a 403 refusal) as a failed load; the tests check that status."""
     seen = [
         text
         for text, url in _visits[page].console
-        if not (url == page.url and MAIN_DOCUMENT_STATUS.match(text.removeprefix("error: ")))
+        if not (
+            unquote(url) == unquote(page.url) and MAIN_DOCUMENT_STATUS.match(text.removeprefix("error: "))
+        )
     ]
     seen += [f"CSP: {text}" for text in page.evaluate("window.__cspViolations || []")]
     return seen
