@@ -33,10 +33,13 @@ from zones.bookings.schemas import (
     MeUpdate,
     RoomBookingCreate,
     RoomBookingRead,
+    SeatRead,
+    SeatRequest,
     SeriesCreate,
     SeriesRead,
     WhosInRead,
 )
+from zones.bookings.seat_finder import find_a_seat
 from zones.models import Activity, Period
 from zones.office.schemas import AttributeFilter
 from zones.server.problems import problem_responses
@@ -76,6 +79,16 @@ class BookingController(Controller):
         self, desks: NamedDependency[DeskBookings], data: JSONBody[BookingCreate]
     ) -> BookingRead:
         return (await desks.book(data.desk_id, data.day, data.period, data.employee_id)).read()
+
+    @post(
+        "/find-a-seat",
+        operation_id="findASeat",
+        summary="Book the best free desk for the day's activity (focus: quiet zone; team: the team's area)",
+        responses=WRITE_ERRORS,
+    )
+    async def find_seat(self, desks: NamedDependency[DeskBookings], data: JSONBody[SeatRequest]) -> SeatRead:
+        found = await find_a_seat(desks, data.day, data.period, data.activity, data.employee_id)
+        return SeatRead(found.booking.read(), found.reason, found.near)  # type: ignore[arg-type]
 
     @post(
         "/series",

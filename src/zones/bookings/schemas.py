@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 from datetime import date, datetime
-from typing import Annotated
+from typing import Annotated, Literal
 from uuid import UUID
 
 import msgspec
@@ -249,8 +249,29 @@ class MeUpdate(msgspec.Struct, forbid_unknown_fields=True):
     shares_presence: bool
 
 
+class SeatRequest(msgspec.Struct, forbid_unknown_fields=True):
+    """Find me a seat: book the best free desk for the day's activity."""
+
+    day: date
+    period: Period = Period.FULL
+    activity: Literal["focus", "team"] = "focus"
+    """`focus`: a quiet zone; `team`: a collaboration zone, the team's neighbourhood first."""
+    employee_id: UUID | None = None
+    """Find a seat for someone else (planners and admins only)."""
+
+
+class SeatRead(msgspec.Struct):
+    """The booking made, and why this desk."""
+
+    booking: BookingRead
+    reason: Literal["quiet-zone", "team-neighbourhood", "collaboration-zone", "other-activity"]
+    near: list[str]
+    """Teammates who are in that day (and share it), nearest first."""
+
+
 request_bodies: list[type[msgspec.Struct]] = [
     BookingCreate,
+    SeatRequest,
     BookingMove,
     SeriesCreate,
     RoomBookingCreate,
