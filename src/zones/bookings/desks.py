@@ -407,7 +407,7 @@ class DeskBookings:
         site = await self.session.get_one(Site, booking.site_id)
         assert policy is not None
         now = self.context.now()
-        opens = booking.starts_at - timedelta(minutes=policy.checkin_opens_minutes_before)
+        opens, closes = check_in_window(booking, policy)
         if now < opens:
             local = opens.astimezone(site_zone(site))
             raise Conflict(
@@ -417,7 +417,7 @@ class DeskBookings:
                 params={"opens_at": local.isoformat(), "timezone": site.timezone},
                 opens_at=opens.isoformat(),
             )
-        if now > booking.check_in_by:
+        if now > closes:
             raise Conflict(
                 "check-in-closed",
                 "Check-in has closed",
@@ -573,6 +573,17 @@ def _already_booked(name: str, booking_id: UUID | None, day: date) -> RuleRefuse
     )
 
 
+def check_in_window(booking: Booking, policy: Policy) -> tuple[datetime, datetime]:
+    """When a booking can be checked in: from the policy's minutes before it starts until its deadline."""
+    return booking.starts_at - timedelta(minutes=policy.checkin_opens_minutes_before), booking.check_in_by
+
+
+def check_in_is_open(booking: Booking, policy: Policy, now: datetime) -> bool:
+    """Whether `check_in` would accept the booking now (pages offer "Check in" only then)."""
+    opens, closes = check_in_window(booking, policy)
+    return booking.status is BookingStatus.BOOKED and opens <= now <= closes
+
+
 def end_booking(booking: Booking, status: BookingStatus, now: datetime) -> None:
     """End a booking (cancelled or released): its desk is free again and calendars get a CANCEL."""
     booking.status, booking.ended_at = status, now
@@ -607,4 +618,12 @@ async def release_no_shows(session: AsyncSession, now: datetime, calendar: Calen
     return due
 
 
-__all__ = ("DeskBookings", "Half", "NewDeskBooking", "SeriesOutcome", "release_no_shows")
+__all__ = (
+    "DeskBookings",
+    "Half",
+    "NewDeskBooking",
+    "SeriesOutcome",
+    "check_in_is_open",
+    "check_in_window",
+    "release_no_shows",
+)

@@ -13,7 +13,7 @@ from sqlalchemy.ext.asyncio import AsyncSession
 
 from zones.auth import Principal
 from zones.bookings.context import BookingContext
-from zones.calendar.feed import booking_calendar, create_feed, feed_by_file_name, revoke_feeds
+from zones.calendar.feed import booking_calendar, create_feed, feed_by_file_name, feed_urls, revoke_feeds
 from zones.server.problems import problem_responses
 from zones.server.state import AppState
 
@@ -67,8 +67,8 @@ class CalendarController(Controller):
         app_state: NamedDependency[AppState],
     ) -> FeedRead:
         token = await create_feed(session, request.user.employee_id, app_state.clock())
-        url = f"{app_state.calendar.public_url}/calendar/{token}.ics"
-        return FeedRead(url=url, webcal_url="webcal://" + url.split("://", 1)[1])
+        url, webcal_url = feed_urls(app_state.calendar, token)
+        return FeedRead(url=url, webcal_url=webcal_url)
 
     @delete(
         "/calendar/feed",

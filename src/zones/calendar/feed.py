@@ -40,6 +40,12 @@ async def create_feed(session: AsyncSession, employee_id: UUID, now: datetime) -
     return token
 
 
+def feed_urls(config: CalendarConfig, token: str) -> tuple[str, str]:
+    """A feed token's subscription URL, and the same as `webcal://` (which opens a calendar app)."""
+    url = f"{config.public_url}/calendar/{token}.ics"
+    return url, "webcal://" + url.split("://", 1)[1]
+
+
 async def revoke_feeds(session: AsyncSession, employee_id: UUID, now: datetime) -> int:
     """Revoke the person's feed tokens; returns how many were live."""
     live = list(
@@ -52,6 +58,16 @@ async def revoke_feeds(session: AsyncSession, employee_id: UUID, now: datetime) 
     for feed in live:
         feed.revoked_at = now
     return len(live)
+
+
+async def has_live_feed(session: AsyncSession, employee_id: UUID) -> bool:
+    """Whether the person has a subscription URL that still works (its token is not kept, only this)."""
+    live = await session.scalar(
+        select(CalendarFeed.id)
+        .where(CalendarFeed.employee_id == employee_id, CalendarFeed.revoked_at.is_(None))
+        .limit(1)
+    )
+    return live is not None
 
 
 async def feed_owner(session: AsyncSession, token: str) -> Employee | None:

@@ -33,6 +33,8 @@ from zones.auth.sessions import DatabaseSessions, RedisSessions, SessionStore
 from zones.auth.tokens import TokenCache
 from zones.auth.usage import UsageRecorder, usage_task
 from zones.bookings.controllers import controllers as booking_controllers
+from zones.bookings.pages import controllers as booking_pages
+from zones.bookings.plan_pages import PlanPages
 from zones.bookings.release import release_task
 from zones.bookings.schemas import request_bodies
 from zones.calendar.controllers import CalendarController
@@ -155,6 +157,8 @@ def create_app(
             SsoController,
             SignInLinkController,
             StartPage,
+            *booking_pages,
+            PlanPages,
             static_files,
         ],
         dependencies=dependencies,

@@ -1,11 +1,11 @@
-"""Pages every visitor shares: the start page, the language switcher, static files, error pages."""
+"""Pages every visitor shares: the language switcher, static files, error pages."""
 
 from __future__ import annotations
 
 from importlib.resources import files
 from typing import Any
 
-from litestar import Controller, Request, Response, get, post
+from litestar import Controller, Request, Response, post
 from litestar.datastructures import CacheControlHeader, Cookie
 from litestar.di import NamedDependency
 from litestar.params import URLEncodedBody
@@ -20,7 +20,7 @@ from zones.auth.signing_in import safe_next
 from zones.models import Employee
 from zones.server.state import AppState
 from zones.web.i18n import LOCALE_COOKIE, supported
-from zones.web.render import environment, render
+from zones.web.render import environment
 
 STATIC_MAX_AGE = 365 * 24 * 3600
 """Static URLs carry a fingerprint of their content (`static_url`), so browsers keep them a year."""
@@ -32,13 +32,9 @@ class LanguageChoice(Struct):
 
 
 class StartPage(Controller):
-    """The signed-in start page and the language switcher."""
+    """The language switcher (the start page, My week, is `zones.bookings.pages`)."""
 
     include_in_schema = False
-
-    @get("/", name="home")
-    async def home(self, request: Request[Principal, Any, Any]) -> Response[Any]:
-        return await render(request, "home.html")
 
     @post("/language", name="language")
     async def choose_language(
