@@ -11,9 +11,7 @@ from pathlib import Path
 from conftest import REPO
 
 TEMPLATES = REPO / "src" / "zones" / "web" / "templates"
-JINJA = re.compile(
-    r"\{%-?\s*trans\b.*?endtrans\s*-?%\}|\{#.*?#\}|\{%.*?%\}|\{\{.*?\}\}", re.S
-)
+JINJA = re.compile(r"\{%-?\s*trans\b.*?endtrans\s*-?%\}|\{#.*?#\}|\{%.*?%\}|\{\{.*?\}\}", re.S)
 """Translated blocks, comments, statements and expressions: what is left is the template's own text."""
 ALLOWED = {"Zones", "https", "webcal"}
 """Words that are the same in every language: the product's name, URL schemes."""
@@ -66,6 +64,6 @@ def test_the_check_sees_text_between_tags_and_in_spoken_attributes(tmp_path: Pat
     page = tmp_path / "page.html"
     page.write_text(
         '<p>{{ _("Fine") }}</p><p>Book desk</p><img alt="Floor plan" src="x">'
-        '<button aria-label="{{ _(\'Fine\') }}">{% trans %}Fine{% endtrans %}</button>'
+        "<button aria-label=\"{{ _('Fine') }}\">{% trans %}Fine{% endtrans %}</button>"
     )
     assert _untranslated(page) == ["text: 'Book desk'", "img[alt]: 'Floor plan'"]
