@@ -425,3 +425,23 @@ async def test_going_again_to_an_address_a_form_answered_at_leads_back_to_the_pa
     assert (again.status_code, again.headers["location"]) == (303, "/")
     calendar = await pages.get("ann", "/profile/calendar")
     assert (calendar.status_code, calendar.headers["location"]) == (303, "/profile#calendar")
+
+
+async def test_find_me_a_seat_books_for_the_days_activity_and_says_where(pages: Pages) -> None:
+    world = pages.world
+    await book(world, "bob", "C1-12", weekday(3))
+    week = await pages.week("ann")
+    assert "Find me a seat with my team" in week and "Find me a quiet seat" in week
+    found = await pages.post("ann", "/week/find-a-seat", {"day": str(weekday(3)), "activity": "team"})
+    assert found.status_code == 303, found.text[:300]
+    assert found.headers["location"].startswith("/?done=found-team-neighbourhood&booking=")
+    html = await pages.week("ann", found.headers["location"])
+    assert status_region(html) == "Seat found Desk C1-08 on Thursday 3 December, in your team's area."
+    again = await pages.post("ann", "/week/find-a-seat", {"day": str(weekday(3)), "activity": "focus"})
+    assert again.status_code == 409  # one desk a day: the booking rules apply to the page too
+    assert "There is a problem" in again.text
+
+
+async def test_find_me_a_seat_needs_the_forms_csrf_token(pages: Pages) -> None:
+    refused = await pages.post("ann", "/week/find-a-seat", {"day": str(weekday(3))}, csrf=False)
+    assert refused.status_code == 403

@@ -9,8 +9,8 @@ after the redirect in the page's status region.
 from __future__ import annotations
 
 from dataclasses import dataclass
-from datetime import datetime
-from typing import Any, Final
+from datetime import date, datetime
+from typing import Any, Final, Literal
 from uuid import UUID
 
 from babel.dates import format_time
@@ -28,6 +28,7 @@ from zones.bookings.context import BookingContext
 from zones.bookings.controllers import booking_dependencies
 from zones.bookings.desks import DeskBookings
 from zones.bookings.schemas import BookingRead
+from zones.bookings.seat_finder import find_a_seat
 from zones.bookings.week import my_week
 from zones.calendar.feed import create_feed, feed_urls, has_live_feed, revoke_feeds
 from zones.errors import ZonesError
@@ -50,6 +51,8 @@ STATUS_NAMES: Final = {
 }
 
 REFUSALS: Final = {
+    "find-a-seat.none-free": N_("Every desk you can use is taken that day. Try another day."),
+    "find-a-seat.taken-meanwhile": N_("The free desks were taken while we looked. Try again."),
     "check-in-not-open": N_("Check-in for desk %(desk)s opens at %(time)s on %(day)s."),
     "check-in-closed": N_(
         "Check-in for desk %(desk)s on %(day)s has closed, so the desk is released for others."
@@ -88,6 +91,13 @@ DONE: Final = {
         N_("Copy the link now and add it to your calendar. For your security it is shown only this once."),
     ),
     "language": (N_("Saved"), N_("The pages are now in the language you chose.")),
+    "found-quiet-zone": (N_("Seat found"), N_("Desk %(desk)s on %(day)s, in a quiet zone for focus work.")),
+    "found-team-neighbourhood": (N_("Seat found"), N_("Desk %(desk)s on %(day)s, in your team's area.")),
+    "found-collaboration-zone": (N_("Seat found"), N_("Desk %(desk)s on %(day)s, in a collaboration zone.")),
+    "found-other-activity": (
+        N_("Seat found"),
+        N_("Desk %(desk)s on %(day)s: none of the kind you asked for was free; this one is nearest."),
+    ),
 }
 """The confirmations after a change, by the `done` a redirect names: a heading and a sentence."""
 
@@ -136,6 +146,11 @@ class Words:
 async def words(request: Request[Any, Any, Any]) -> Words:
     """The words of this request's page language."""
     return Words(await page_locale(request))
+
+
+class SeatWish(Struct):
+    day: date
+    activity: Literal["focus", "team"] = "focus"
 
 
 class PresenceChoice(Struct):
@@ -209,6 +224,28 @@ class WeekPages(Controller):
         except ZonesError as error:
             return await refused(request, context, desks, error, booking_id)
         return Redirect(f"/?done=checked-in&booking={booking_id}", status_code=303)
+
+    @post("/week/find-a-seat", name="week-find-a-seat")
+    async def find_seat(
+        self,
+        request: Request[Principal, Any, Any],
+        session: NamedDependency[AsyncSession],
+        context: NamedDependency[BookingContext],
+        desks: NamedDependency[DeskBookings],
+        data: URLEncodedBody[SeatWish],
+    ) -> Response[Any]:
+        """Find me a seat for a day: the best free desk for the day's activity (`seat_finder`)."""
+        try:
+            async with session.begin_nested():
+                found = await find_a_seat(desks, data.day, Period.FULL, data.activity)
+        except ZonesError as error:
+            return await refused(request, context, desks, error, None)
+        return Redirect(f"/?done=found-{found.reason}&booking={found.booking.id}", status_code=303)
+
+    @get("/week/find-a-seat", name="week-find-a-seat-again")
+    async def find_seat_again(self) -> Response[Any]:
+        """A reload of a refused search's address leads back to My week."""
+        return Redirect("/", status_code=303)
 
     @get("/week/bookings/{booking_id:uuid}/check-in", name="week-check-in-again")
     async def check_in_again(self, booking_id: FromPath[UUID]) -> Response[Any]:
