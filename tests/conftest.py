@@ -21,6 +21,9 @@ from zones.db import Database, create_database
 from zones.db.migrate import upgrade
 from zones.models import metadata
 
+pytest_plugins = ["page_support"]
+"""The `pages` fixture: a signed-in browser for the page tests."""
+
 BACKENDS = ("sqlite", "postgresql")
 DEFAULT_POSTGRES = "postgresql://postgres@127.0.0.1:5432/postgres"
 REPO = Path(__file__).resolve().parents[1]

@@ -5,65 +5,18 @@ POST) through the booking service, with a refusal's reason and alternatives on t
 from __future__ import annotations
 
 import re
-from collections.abc import AsyncIterator
-from dataclasses import dataclass
 from html import unescape
 from typing import Any
 from urllib.parse import parse_qs, urlsplit
 
-import pytest
-from httpx import AsyncClient, Response
-from litestar.testing import AsyncTestClient
 from sqlalchemy import select
 
-from booking_support import World, as_, build_world, weekday
+from booking_support import World, as_, weekday
+from page_support import Pages, text_of
 from zones.bookings.desks import DeskBookings
-from zones.db import Database
 from zones.models import Booking, Desk, Floor, OutboxMessage, Period, Zone
-from zones.server.app import create_app
-from zones.settings import Settings, SignInSettings
 
-LONG_SESSIONS = SignInSettings(session_idle_s=90 * 24 * 3600, session_absolute_s=90 * 24 * 3600)
 TUESDAY = weekday(1)
-
-
-@dataclass
-class Web:
-    world: World
-    client: AsyncClient
-
-    def headers(self, who: str, language: str = "en") -> dict[str, str]:
-        """The person's session cookie (in the client's jar: httpx drops a Cookie header on a form
-        POST) and CSRF header."""
-        session_id, csrf = self.world.sessions[who]
-        self.client.cookies.clear()
-        self.client.cookies.set("zones_session", session_id)
-        return {"X-CSRF-Token": csrf, "Accept-Language": language}
-
-    async def get(self, who: str, path: str, **params: Any) -> Response:
-        return await self.client.get(path, params=params or None, headers=self.headers(who))
-
-    async def post(self, who: str, path: str, data: dict[str, str], *, csrf: bool = True) -> Response:
-        headers = self.headers(who)
-        if not csrf:
-            headers.pop("X-CSRF-Token")
-        return await self.client.post(path, data=data, headers=headers, follow_redirects=False)
-
-
-@pytest.fixture
-async def web(db: Database) -> AsyncIterator[Web]:
-    world = await build_world(db)
-    await world.start_sessions(LONG_SESSIONS)
-    app = create_app(
-        Settings(
-            database_url=db.engine.url.render_as_string(hide_password=False),
-            release_interval_s=0,
-            sign_in=LONG_SESSIONS,
-        ),
-        clock=world.clock,
-    )
-    async with AsyncTestClient(app) as client:
-        yield Web(world, client)
 
 
 def desk_links(html: str) -> dict[str, dict[str, str]]:
@@ -73,10 +26,6 @@ def desk_links(html: str) -> dict[str, dict[str, str]]:
         attributes = {k: unescape(v) for k, v in re.findall(r'([\w-]+)="([^"]*)"', tag)}
         found[attributes["data-code"]] = attributes
     return found
-
-
-def text_of(html: str) -> str:
-    return re.sub(r"\s+", " ", unescape(re.sub(r"<[^>]+>", " ", html)))
 
 
 async def floor_desks(world: World, level: int) -> list[tuple[str, bool, str]]:
@@ -104,11 +53,11 @@ async def bookings_of(world: World, who: str) -> list[tuple[str, Any, Period]]:
         return sorted(rows.tuples().all())
 
 
-async def test_the_plan_shows_every_desk_of_the_floor_with_its_state_and_name(web: Web) -> None:
-    world = web.world
+async def test_the_plan_shows_every_desk_of_the_floor_with_its_state_and_name(pages: Pages) -> None:
+    world = pages.world
     await book(world, "bob", "Q1-03")
     await book(world, "ann", "Q1-05")
-    page = await web.get("ann", "/plan", day=TUESDAY.isoformat(), period="full")
+    page = await pages.get("ann", "/plan", day=TUESDAY.isoformat(), period="full")
     assert page.status_code == 200, page.text
     desks = desk_links(page.text)
     expected = await floor_desks(world, 1)
@@ -158,40 +107,40 @@ async def test_the_plan_shows_every_desk_of_the_floor_with_its_state_and_name(we
     assert 'src="/static/floorplan.js?v=' in page.text and "defer" in page.text
 
 
-async def test_the_plan_opens_on_the_next_working_day_whole_day_first_floor(web: Web) -> None:
-    page = await web.get("ann", "/plan")
+async def test_the_plan_opens_on_the_next_working_day_whole_day_first_floor(pages: Pages) -> None:
+    page = await pages.get("ann", "/plan")
     text = text_of(page.text)
     assert "1st floor · Tuesday 1 December, whole day" in text
     assert 'aria-current="page">1st floor<' in page.text
     second = re.search(r'href="\?([^"]*)"[^>]*>2nd floor<', page.text)
     assert second is not None
-    other = await web.get("ann", "/plan?" + unescape(second.group(1)))
+    other = await pages.get("ann", "/plan?" + unescape(second.group(1)))
     assert "2nd floor · Tuesday 1 December, whole day" in text_of(other.text)
     assert all(code.startswith(("Q2", "C2", "S2")) or "2" in code for code in desk_links(other.text))
     assert "Facilitation zone · no desks to book" in text_of(other.text)
 
 
-async def test_a_page_in_danish_writes_the_day_in_danish(web: Web) -> None:
-    headers = web.headers("ann", "da")
-    page = await web.client.get("/plan", params={"day": TUESDAY.isoformat()}, headers=headers)
+async def test_a_page_in_danish_writes_the_day_in_danish(pages: Pages) -> None:
+    headers = pages.headers("ann", "da")
+    page = await pages.client.get("/plan", params={"day": TUESDAY.isoformat()}, headers=headers)
     assert '<html lang="da">' in page.text
     assert "tirsdag 1. december" in text_of(page.text)
 
 
-async def test_the_activity_filter_shows_only_those_zones(web: Web) -> None:
-    page = await web.get("ann", "/plan", day=TUESDAY.isoformat(), activity="quiet")
-    expected = [code for code, _, activity in await floor_desks(web.world, 1) if activity == "quiet"]
+async def test_the_activity_filter_shows_only_those_zones(pages: Pages) -> None:
+    page = await pages.get("ann", "/plan", day=TUESDAY.isoformat(), activity="quiet")
+    expected = [code for code, _, activity in await floor_desks(pages.world, 1) if activity == "quiet"]
     assert sorted(desk_links(page.text)) == sorted(expected)
     assert '<option value="quiet" selected>' in page.text
-    listed = await web.get("ann", "/plan/list", day=TUESDAY.isoformat(), activity="collaboration")
+    listed = await pages.get("ann", "/plan/list", day=TUESDAY.isoformat(), activity="collaboration")
     headings = re.findall(r"<h2 id=\"zone-list-\d+\">([^<]*)</h2>", listed.text)
     assert headings and all(unescape(h).startswith("Collaboration") for h in headings)
 
 
-async def test_the_list_shows_the_same_desks_with_states_and_book_buttons(web: Web) -> None:
-    world = web.world
+async def test_the_list_shows_the_same_desks_with_states_and_book_buttons(pages: Pages) -> None:
+    world = pages.world
     await book(world, "bob", "Q1-03")
-    page = await web.get("ann", "/plan/list", day=TUESDAY.isoformat())
+    page = await pages.get("ann", "/plan/list", day=TUESDAY.isoformat())
     assert page.status_code == 200
     assert "<script" not in page.text.split("</head>")[1]
     headings = [unescape(h) for h in re.findall(r"<h2 id=\"zone-list-\d+\">([^<]*)</h2>", page.text)]
@@ -207,25 +156,25 @@ async def test_the_list_shows_the_same_desks_with_states_and_book_buttons(web: W
     assert "Free" in rows["Q1-01"] and "Book Q1-01" in rows["Q1-01"]
     assert "Height-adjustable, Two screens, By a window" in rows["Q1-01"]
     assert "Not bookable" in rows["Q1-PB1"] and "Book" not in rows["Q1-PB1"]
-    only_free = await web.get("ann", "/plan/list", day=TUESDAY.isoformat(), free="1")
+    only_free = await pages.get("ann", "/plan/list", day=TUESDAY.isoformat(), free="1")
     shown = re.findall(r'<th scope="row">([^<]+)</th>', only_free.text)
     assert "Q1-03" not in shown and "Q1-PB1" not in shown and "Q1-01" in shown
     assert 'id="free" name="free" value="1" checked' in only_free.text
     # A list's button books at once, and comes back to the list with the message.
-    booked = await web.post(
+    booked = await pages.post(
         "ann",
         "/plan/book",
         {"desk": str(world.desk("Q1-01")), "day": TUESDAY.isoformat(), "period": "full", "view": "list"},
     )
     assert booked.status_code == 303
     assert booked.headers["location"].startswith("/plan/list?")
-    after = await web.get("ann", booked.headers["location"])
+    after = await pages.get("ann", booked.headers["location"])
     assert "Desk Q1-01 booked, Tuesday 1 December, whole day" in text_of(after.text)
 
 
-async def test_a_desk_is_booked_in_two_requests_and_the_plan_says_so(web: Web) -> None:
-    world = web.world
-    confirm = await web.get(
+async def test_a_desk_is_booked_in_two_requests_and_the_plan_says_so(pages: Pages) -> None:
+    world = pages.world
+    confirm = await pages.get(
         "ann", "/plan/book", desk=str(world.desk("Q1-01")), day=TUESDAY.isoformat(), period="morning"
     )
     assert confirm.status_code == 200
@@ -235,12 +184,12 @@ async def test_a_desk_is_booked_in_two_requests_and_the_plan_says_so(web: Web) -
     assert form is not None and "Book desk Q1-01</button>" in form.group(1)
     fields = dict(re.findall(r'name="([^"]+)" value="([^"]*)"', form.group(1)))
     assert fields["csrf_token"] == world.sessions["ann"][1]
-    booked = await web.post("ann", "/plan/book", fields)
+    booked = await pages.post("ann", "/plan/book", fields)
     assert booked.status_code == 303, booked.text
     assert await bookings_of(world, "ann") == [("Q1-01", TUESDAY, Period.MORNING)]
     location = urlsplit(booked.headers["location"])
     assert location.path == "/plan"
-    plan = await web.get("ann", booked.headers["location"])
+    plan = await pages.get("ann", booked.headers["location"])
     status = re.search(r'<div id="status" role="status" class="status status-shown">(.*?)</div>', plan.text)
     assert status is not None and text_of(status.group(1)).strip() == (
         "Desk Q1-01 booked, Tuesday 1 December, morning"
@@ -250,15 +199,15 @@ async def test_a_desk_is_booked_in_two_requests_and_the_plan_says_so(web: Web) -
         invites = list(await session.scalars(select(OutboxMessage)))
     assert len(invites) == 1  # the invite goes out as for any booking
     # The message is only shown for a desk that is the person's booking.
-    forged = await web.get("ann", "/plan", day=TUESDAY.isoformat(), booked="Q1-02")
+    forged = await pages.get("ann", "/plan", day=TUESDAY.isoformat(), booked="Q1-02")
     assert "status-shown" not in forged.text
 
 
-async def test_a_refusal_shows_the_reason_and_an_alternative_that_books_in_one_post(web: Web) -> None:
-    world = web.world
+async def test_a_refusal_shows_the_reason_and_an_alternative_that_books_in_one_post(pages: Pages) -> None:
+    world = pages.world
     await book(world, "bob", "Q1-03")
     fields = {"desk": str(world.desk("Q1-03")), "day": TUESDAY.isoformat(), "period": "full"}
-    refused = await web.post("ann", "/plan/book", fields)
+    refused = await pages.post("ann", "/plan/book", fields)
     assert refused.status_code == 409
     text = text_of(refused.text)
     assert "There is a problem" in text
@@ -274,47 +223,47 @@ async def test_a_refusal_shows_the_reason_and_an_alternative_that_books_in_one_p
     code = re.search(r"Book (\S+) instead", text_of(alternatives[0]))
     assert code is not None and code.group(1).startswith("Q1-")
     assert first["desk"] == str(world.desk(code.group(1)))
-    booked = await web.post("ann", "/plan/book", first)
+    booked = await pages.post("ann", "/plan/book", first)
     assert booked.status_code == 303
     assert await bookings_of(world, "ann") == [(code.group(1), TUESDAY, Period.FULL)]
 
 
-async def test_a_rule_that_refuses_the_request_itself_answers_422_in_the_pages_language(web: Web) -> None:
-    world = web.world
+async def test_a_rule_that_refuses_the_request_itself_answers_422_in_the_pages_language(pages: Pages) -> None:
+    world = pages.world
     saturday = weekday(5)
     fields = {"desk": str(world.desk("Q1-01")), "day": saturday.isoformat(), "period": "full"}
-    refused = await web.post("ann", "/plan/book", fields)
+    refused = await pages.post("ann", "/plan/book", fields)
     assert refused.status_code == 422
     assert "Saturday 5 December is not a working day at the office." in text_of(refused.text)
-    headers = web.headers("ann", "da")
-    danish = await web.client.post("/plan/book", data=fields, headers=headers)
+    headers = pages.headers("ann", "da")
+    danish = await pages.client.post("/plan/book", data=fields, headers=headers)
     assert danish.status_code == 422 and "lørdag 5. december" in text_of(danish.text)
     assert await bookings_of(world, "ann") == []
 
 
-async def test_booking_from_the_plan_needs_the_csrf_token(web: Web) -> None:
-    world = web.world
+async def test_booking_from_the_plan_needs_the_csrf_token(pages: Pages) -> None:
+    world = pages.world
     fields = {"desk": str(world.desk("Q1-01")), "day": TUESDAY.isoformat(), "period": "full"}
-    refused = await web.post("ann", "/plan/book", fields, csrf=False)
+    refused = await pages.post("ann", "/plan/book", fields, csrf=False)
     assert refused.status_code == 403
-    forged = await web.post("ann", "/plan/book", {**fields, "csrf_token": "forged"}, csrf=False)
+    forged = await pages.post("ann", "/plan/book", {**fields, "csrf_token": "forged"}, csrf=False)
     assert forged.status_code == 403
     assert await bookings_of(world, "ann") == []
 
 
-async def test_the_confirmation_says_why_a_desk_cannot_be_booked(web: Web) -> None:
-    world = web.world
+async def test_the_confirmation_says_why_a_desk_cannot_be_booked(pages: Pages) -> None:
+    world = pages.world
     await book(world, "bob", "Q1-03")
-    taken = await web.get("ann", "/plan/book", desk=str(world.desk("Q1-03")), day=TUESDAY.isoformat())
+    taken = await pages.get("ann", "/plan/book", desk=str(world.desk("Q1-03")), day=TUESDAY.isoformat())
     assert "Desk Q1-03 is taken, Tuesday 1 December, whole day." in text_of(taken.text)
     assert 'action="/plan/book"' not in taken.text
-    booth = await web.get("ann", "/plan/book", desk=str(world.desk("Q1-PB1")), day=TUESDAY.isoformat())
+    booth = await pages.get("ann", "/plan/book", desk=str(world.desk("Q1-PB1")), day=TUESDAY.isoformat())
     assert "cannot be booked" in text_of(booth.text)
-    missing = await web.get("ann", "/plan/book", desk="not-a-desk")
+    missing = await pages.get("ann", "/plan/book", desk="not-a-desk")
     assert missing.status_code == 404
 
 
-async def test_the_plan_needs_sign_in(web: Web) -> None:
-    web.client.cookies.clear()
-    response = await web.client.get("/plan", headers={"Accept": "text/html"}, follow_redirects=False)
+async def test_the_plan_needs_sign_in(pages: Pages) -> None:
+    pages.client.cookies.clear()
+    response = await pages.client.get("/plan", headers={"Accept": "text/html"}, follow_redirects=False)
     assert response.status_code in (302, 303, 401)

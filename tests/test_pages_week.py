@@ -6,101 +6,15 @@ subscription. The role matrix of the API holds on the pages too."""
 from __future__ import annotations
 
 import re
-from collections.abc import AsyncIterator
-from dataclasses import dataclass
 from datetime import date
-from html import unescape
-from html.parser import HTMLParser
 from uuid import UUID
 
 import pytest
-from httpx import AsyncClient, Response
-from litestar.testing import AsyncTestClient
 
-from booking_support import World, as_, build_world, weekday
+from booking_support import World, as_, weekday
+from page_support import Pages, text_of
 from zones.bookings.desks import DeskBookings
-from zones.db import Database
 from zones.models import Booking, BookingStatus, Employee, Period
-from zones.server.app import create_app
-from zones.settings import Settings, SignInSettings
-
-LONG_SESSIONS = SignInSettings(session_idle_s=90 * 24 * 3600, session_absolute_s=90 * 24 * 3600)
-"""Sessions that outlast the days the tests move the clock through."""
-PUBLIC_URL = "https://zones.example.dk"
-SESSION_COOKIE = "__Host-zones_session"
-"""The session cookie's name over https (the pages' feed links are https ones)."""
-
-
-class _Text(HTMLParser):
-    def __init__(self) -> None:
-        super().__init__()
-        self.parts: list[str] = []
-
-    def handle_data(self, data: str) -> None:
-        self.parts.append(data)
-
-
-def text_of(html: str) -> str:
-    """What a page fragment says, with its whitespace collapsed."""
-    parser = _Text()
-    parser.feed(html)
-    return re.sub(r"\s+", " ", unescape(" ".join(parser.parts))).strip()
-
-
-@dataclass
-class Pages:
-    world: World
-    client: AsyncClient
-
-    async def get(self, who: str, path: str, language: str = "en") -> Response:
-        session_id, _ = self.world.sessions[who]
-        return await self.client.get(
-            path,
-            headers={
-                "Cookie": f"{SESSION_COOKIE}={session_id}",
-                "Accept": "text/html",
-                "Accept-Language": language,
-            },
-        )
-
-    async def post(
-        self, who: str, path: str, data: dict[str, str] | None = None, csrf: bool = True
-    ) -> Response:
-        """A form post as the browser sends it: the session cookie, the CSRF token as a field."""
-        session_id, token = self.world.sessions[who]
-        form = {"csrf_token": token} if csrf else {}
-        return await self.client.post(
-            path,
-            data={**form, **(data or {})},
-            headers={
-                "Cookie": f"{SESSION_COOKIE}={session_id}",
-                "Accept": "text/html",
-                "Accept-Language": "en",
-            },
-        )
-
-    async def week(self, who: str, path: str = "/") -> str:
-        page = await self.get(who, path)
-        assert page.status_code == 200, page.text[:500]
-        return page.text
-
-
-@pytest.fixture
-async def pages(db: Database) -> AsyncIterator[Pages]:
-    world = await build_world(db)
-    await world.start_sessions(LONG_SESSIONS)
-    app = create_app(
-        Settings(
-            database_url=db.engine.url.render_as_string(hide_password=False),
-            release_interval_s=0,
-            sign_in=LONG_SESSIONS,
-            public_url=PUBLIC_URL,
-        ),
-        clock=world.clock,
-    )
-    async with AsyncTestClient(app, base_url=PUBLIC_URL) as client:
-        client.follow_redirects = False
-        yield Pages(world, client)
 
 
 def day_card(html: str, day: date) -> str:
