@@ -73,6 +73,9 @@ function init(args)
     if n % count == id then
       local token, body = line:match("^([^\t]*)\t(.*)$")
       local headers = { Authorization = "Bearer " .. token }
+      for name, value in pairs(wrk.headers) do -- wrk's -H headers (bench/wrk.py's `headers`)
+        headers[name] = headers[name] or value
+      end
       if body == "" then
         body = nil
       else

@@ -128,10 +128,11 @@ def run(
     seconds: float,
     once: bool = False,
     method: str = "POST",
+    headers: dict[str, str] | None = None,
 ) -> WrkResult:
     """Send the file's requests to `url` from `connections` connections (2 wrk threads, or 1 for a
-    single connection). Timed: for `seconds`. Once: each line once, ending at the last answer or
-    after `seconds` at the latest."""
+    single connection), with any further `headers`. Timed: for `seconds`. Once: each line once,
+    ending at the last answer or after `seconds` at the latest."""
     count = sum(1 for _ in lines.open(encoding="utf-8"))
     threads = min(2, connections, count)
     duration = max(1, math.ceil(seconds))
@@ -143,6 +144,7 @@ def run(
             f"-c{connections}",
             f"-d{duration}s",
             f"--timeout={TIMEOUT_S}s",
+            *(f"-H{name}: {value}" for name, value in (headers or {}).items()),
             "-s",
             str(SCRIPT),
             url,

@@ -8,13 +8,16 @@ import re
 from html import unescape
 from typing import Any
 from urllib.parse import parse_qs, urlsplit
+from uuid import UUID
 
+import pytest
 from sqlalchemy import select
 
 from booking_support import World, as_, weekday
 from page_support import Pages, text_of
 from zones.bookings.desks import DeskBookings
-from zones.models import Booking, Desk, Floor, OutboxMessage, Period, Zone
+from zones.models import Booking, BookingSeries, BookingStatus, Desk, Floor, OutboxMessage, Period, Zone
+from zones.web.csrf import token_matches
 
 TUESDAY = weekday(1)
 
@@ -50,12 +53,12 @@ async def bookings_of(world: World, who: str) -> list[tuple[str, Any, Period]]:
             .join(Desk, Desk.id == Booking.desk_id)
             .where(Booking.employee_id == world.people[who].employee_id)
         )
-        return sorted(rows.tuples().all())
+        return sorted((code, day, period) for code, day, period in rows.all())
 
 
 async def test_the_plan_shows_every_desk_of_the_floor_with_its_state_and_name(pages: Pages) -> None:
     world = pages.world
-    await book(world, "bob", "Q1-03")
+    await book(world, "eve", "Q1-03")  # not in ann's teams (a teammate's desk is named: see below)
     await book(world, "ann", "Q1-05")
     page = await pages.get("ann", "/plan", day=TUESDAY.isoformat(), period="full")
     assert page.status_code == 200, page.text
@@ -74,7 +77,8 @@ async def test_the_plan_shows_every_desk_of_the_floor_with_its_state_and_name(pa
         elif code == "Q1-05":
             state = "your booking"
         zone = {"quiet": "Quiet zone", "collaboration": "Collaboration zone"}[activity]
-        assert names[code] == f"Desk {code}, {zone}, {state}"
+        accessible = " accessible desk," if "accessible" in world.desks[code].attributes else ""
+        assert names[code] == f"Desk {code}, {zone},{accessible} {state}"
         disabled = desks[code].get("aria-disabled") == "true"
         assert disabled == (state in ("taken", "not bookable")), code
         assert (
@@ -96,9 +100,9 @@ async def test_the_plan_shows_every_desk_of_the_floor_with_its_state_and_name(pa
         "period": ["full"],
     }
     text = text_of(page.text)
-    bookable = sum(1 for _, b, _ in expected if b)
+    to_book = sum(1 for _, b, _ in expected if b)
     quiet = sum(1 for _, b, a in expected if b and a == "quiet")
-    assert f"{bookable - 2} of {bookable} desks free; quiet zone: {quiet - 2} free" in text
+    assert f"{to_book - 2} of {to_book} desks free; quiet zone: {quiet - 2} free" in text
     assert "1st floor · Tuesday 1 December, whole day" in text
     assert "Quiet zone · 2 of 16 taken" in text
     assert text.index("Show as list") < page.text.index('<svg class="floor-map"')
@@ -183,7 +187,7 @@ async def test_a_desk_is_booked_in_two_requests_and_the_plan_says_so(pages: Page
     form = re.search(r'<form method="post" action="/plan/book">(.*?)</form>', confirm.text, re.S)
     assert form is not None and "Book desk Q1-01</button>" in form.group(1)
     fields = dict(re.findall(r'name="([^"]+)" value="([^"]*)"', form.group(1)))
-    assert fields["csrf_token"] == world.sessions["ann"][1]
+    assert token_matches(fields["csrf_token"], world.sessions["ann"][1])
     booked = await pages.post("ann", "/plan/book", fields)
     assert booked.status_code == 303, booked.text
     assert await bookings_of(world, "ann") == [("Q1-01", TUESDAY, Period.MORNING)]
@@ -267,3 +271,369 @@ async def test_the_plan_needs_sign_in(pages: Pages) -> None:
     pages.client.cookies.clear()
     response = await pages.client.get("/plan", headers={"Accept": "text/html"}, follow_redirects=False)
     assert response.status_code in (302, 303, 401)
+
+
+# --- moving a booking from the plan -----------------------------------------------------------------
+
+
+def forms(html: str, action: str) -> list[dict[str, str]]:
+    """The fields of each form of the page that posts to `action`."""
+    found = re.findall(rf'<form method="post" action="{re.escape(action)}"[^>]*>(.*?)</form>', html, re.S)
+    return [
+        {k: unescape(v) for k, v in re.findall(r'name="([^"]+)" value="([^"]*)"', form)} for form in found
+    ]
+
+
+def error_summary(html: str) -> str:
+    found = re.search(r'<div class="error-summary".*?</div>', html, re.S)
+    assert found, "no error summary"
+    return text_of(found.group(0))
+
+
+async def my_booking(
+    world: World, who: str, code: str, day: Any = TUESDAY, period: Period = Period.FULL
+) -> UUID:
+    booking = await as_(world, who, lambda ctx: DeskBookings(ctx).book(world.desk(code), day, period))
+    return booking.id  # type: ignore[no-any-return]
+
+
+async def stored(world: World, booking_id: UUID) -> Booking:
+    async with world.db.read_session() as session:
+        booking = await session.get(Booking, booking_id)
+        assert booking is not None
+        return booking
+
+
+async def subjects(world: World) -> list[str]:
+    async with world.db.read_session() as session:
+        return [
+            m.subject for m in await session.scalars(select(OutboxMessage).order_by(OutboxMessage.created_at))
+        ]
+
+
+def move_fields(
+    world: World, booking_id: UUID, code: str, day: Any = TUESDAY, period: str = "full"
+) -> dict[str, str]:
+    return {
+        "booking": str(booking_id),
+        "desk": str(world.desk(code)),
+        "day": day.isoformat(),
+        "period": period,
+    }
+
+
+async def test_the_plan_in_move_mode_says_what_moves_and_every_desk_leads_to_moving_it(pages: Pages) -> None:
+    world = pages.world
+    booking_id = await my_booking(world, "ann", "Q1-03")
+    page = await pages.get("ann", "/plan", day=TUESDAY.isoformat(), period="full", move=str(booking_id))
+    assert page.status_code == 200, page.text[:500]
+    text = text_of(page.text)
+    assert (
+        "Moving your booking: desk Q1-03, Tuesday 1 December, whole day. "
+        "Choose a new desk, or change the day or time." in text
+    )
+    assert f'href="/#day-{TUESDAY.isoformat()}">Stop moving</a>' in page.text
+    link = urlsplit(desk_links(page.text)["Q1-01"]["href"])
+    assert link.path == "/plan/move"
+    assert parse_qs(link.query) == {
+        "booking": [str(booking_id)],
+        "desk": [str(world.desk("Q1-01"))],
+        "day": [TUESDAY.isoformat()],
+        "period": ["full"],
+    }
+    # The day, time, floor and list controls keep the mode.
+    assert f'<input type="hidden" name="move" value="{booking_id}">' in page.text
+    second = re.search(r'href="\?([^"]*)"[^>]*>2nd floor<', page.text)
+    assert second is not None and parse_qs(unescape(second.group(1)))["move"] == [str(booking_id)]
+    to_list = re.search(r'href="(/plan/list\?[^"]*)"', page.text)
+    assert to_list is not None
+    listed = await pages.get("ann", unescape(to_list.group(1)))
+    assert "Moving your booking: desk Q1-03" in text_of(listed.text)
+    assert 'action="/plan/book"' not in listed.text
+    row = re.search(r'<th scope="row">Q1-01</th>.*?</tr>', listed.text, re.S)
+    assert row is not None and "Move to Q1-01" in text_of(row.group(0))
+    move_link = re.search(r'href="(/plan/move\?[^"]*)"', row.group(0))
+    assert move_link is not None
+    assert parse_qs(urlsplit(unescape(move_link.group(1))).query)["view"] == ["list"]
+    # Without move= the plan is as it always was.
+    plain = await pages.get("ann", "/plan", day=TUESDAY.isoformat())
+    assert "Moving your booking" not in plain.text and 'name="move"' not in plain.text
+    assert urlsplit(desk_links(plain.text)["Q1-01"]["href"]).path == "/plan/book"
+
+
+async def test_someone_elses_or_a_missing_booking_cannot_be_moved(pages: Pages) -> None:
+    world = pages.world
+    booking_id = await my_booking(world, "ann", "Q1-03")
+    for who, move in (("bob", str(booking_id)), ("ann", "not-a-booking"), ("ann", str(world.desk("Q1-01")))):
+        page = await pages.get(who, "/plan", day=TUESDAY.isoformat(), move=move)
+        assert page.status_code == 404, (who, move)
+        assert "Booking not found" in text_of(page.text) and "Q1-03" not in page.text
+    confirm = await pages.get("bob", "/plan/move", **move_fields(world, booking_id, "Q1-04"))
+    assert confirm.status_code == 404
+    for who in ("bob", "eve"):
+        refused = await pages.post(who, "/plan/move", move_fields(world, booking_id, "Q1-04"))
+        assert refused.status_code == 404
+    assert await bookings_of(world, "ann") == [("Q1-03", TUESDAY, Period.FULL)]
+    # A planner may move it, as the API allows.
+    moved = await pages.post("planner", "/plan/move", move_fields(world, booking_id, "Q1-04"))
+    assert moved.status_code == 303
+    assert await bookings_of(world, "ann") == [("Q1-04", TUESDAY, Period.FULL)]
+
+
+async def test_a_booking_moves_to_another_desk_in_two_requests(pages: Pages) -> None:
+    world = pages.world
+    booking_id = await my_booking(world, "ann", "Q1-03")
+    before = await stored(world, booking_id)
+    confirm = await pages.get("ann", "/plan/move", **move_fields(world, booking_id, "Q1-04"))
+    assert confirm.status_code == 200, confirm.text[:500]
+    text = text_of(confirm.text)
+    assert "Move to desk Q1-04, Tuesday 1 December, whole day" in text
+    assert "Desk Q1-03, Tuesday 1 December, whole day" in text  # what it is now
+    [fields] = forms(confirm.text, "/plan/move")
+    assert token_matches(fields["csrf_token"], world.sessions["ann"][1])
+    assert "Move to desk Q1-04</button>" in confirm.text
+    moved = await pages.post("ann", "/plan/move", fields)
+    assert (moved.status_code, moved.headers["location"]) == (303, f"/?done=moved&booking={booking_id}")
+    after = await stored(world, booking_id)
+    assert (after.desk_id, after.day, after.period) == (world.desk("Q1-04"), TUESDAY, Period.FULL)
+    assert after.sequence == before.sequence + 1
+    assert await bookings_of(world, "ann") == [("Q1-04", TUESDAY, Period.FULL)]  # the one booking
+    said = await subjects(world)
+    assert len(said) == 2 and said[1].startswith("Moved: Desk Q1-04")
+    week = await pages.get("ann", moved.headers["location"])
+    status = re.search(r'<div id="status" role="status"[^>]*>(.*?)</div>', week.text, re.S)
+    assert status is not None
+    assert (
+        text_of(status.group(1))
+        == "Booking moved Your booking is now desk Q1-04, Tuesday 1 December, whole day."
+    )
+    # The old desk is free for others.
+    plan = await pages.get("bob", "/plan", day=TUESDAY.isoformat())
+    assert desk_links(plan.text)["Q1-03"]["class"] == "desk desk-free"
+    await book(world, "bob", "Q1-03")
+
+
+async def test_a_booking_moves_to_another_day_and_time(pages: Pages) -> None:
+    world = pages.world
+    wednesday = weekday(2)
+    booking_id = await my_booking(world, "ann", "Q1-03")
+    fields = move_fields(world, booking_id, "Q1-03", wednesday, "morning")
+    confirm = await pages.get("ann", "/plan/move", **fields)
+    assert "Move to desk Q1-03, Wednesday 2 December, morning" in text_of(confirm.text)
+    moved = await pages.post("ann", "/plan/move", forms(confirm.text, "/plan/move")[0])
+    assert moved.status_code == 303
+    after = await stored(world, booking_id)
+    assert (after.day, after.period, after.sequence) == (wednesday, Period.MORNING, 1)
+    assert await bookings_of(world, "ann") == [("Q1-03", wednesday, Period.MORNING)]
+    assert (await subjects(world))[-1].startswith("Moved: ")
+    # Asking to move it to where it already is offers nothing to press.
+    same = await pages.get("ann", "/plan/move", **fields)
+    assert "Your booking is already at desk Q1-03, Wednesday 2 December, morning." in text_of(same.text)
+    assert forms(same.text, "/plan/move") == []
+
+
+async def test_a_refused_move_says_why_and_its_alternatives_move_in_one_post(pages: Pages) -> None:
+    world = pages.world
+    await book(world, "bob", "Q1-04")
+    booking_id = await my_booking(world, "ann", "Q1-03")
+    refused = await pages.post("ann", "/plan/move", move_fields(world, booking_id, "Q1-04"))
+    assert refused.status_code == 409
+    assert "<title>Error: " in refused.text
+    assert error_summary(refused.text) == (
+        "There is a problem Desk Q1-04 is already booked on Tuesday 1 December, whole day. "
+        "You can move to a free desk nearby instead."
+    )
+    alternatives = forms(refused.text.split("alternatives-heading", 1)[1], "/plan/move")
+    assert alternatives and all(a["booking"] == str(booking_id) for a in alternatives)
+    code = re.search(r"Move to (\S+) instead", text_of(refused.text))
+    assert code is not None and alternatives[0]["desk"] == str(world.desk(code.group(1)))
+    assert await bookings_of(world, "ann") == [("Q1-03", TUESDAY, Period.FULL)]  # unchanged so far
+    moved = await pages.post("ann", "/plan/move", alternatives[0])
+    assert moved.status_code == 303
+    assert await bookings_of(world, "ann") == [(code.group(1), TUESDAY, Period.FULL)]
+    danish = await pages.post("ann", "/plan/move", move_fields(world, booking_id, "Q1-04"), language="da")
+    assert danish.status_code == 409 and "tirsdag 1. december" in error_summary(danish.text)
+
+
+async def test_a_move_to_a_day_that_breaks_a_rule_answers_422_and_changes_nothing(pages: Pages) -> None:
+    world = pages.world
+    booking_id = await my_booking(world, "ann", "Q1-03")
+    refused = await pages.post("ann", "/plan/move", move_fields(world, booking_id, "Q1-03", weekday(5)))
+    assert refused.status_code == 422
+    assert "Saturday 5 December is not a working day at the office." in error_summary(refused.text)
+    assert await bookings_of(world, "ann") == [("Q1-03", TUESDAY, Period.FULL)]
+
+
+async def test_a_checked_in_booking_can_change_desk_but_not_day(pages: Pages) -> None:
+    world = pages.world
+    monday = weekday(0)
+    world.clock.set_local(monday, 7, 45)
+    booking_id = await my_booking(world, "ann", "Q1-03", monday)
+    await as_(world, "ann", lambda ctx: DeskBookings(ctx).check_in(booking_id))
+    plan = await pages.get("ann", "/plan", day=monday.isoformat(), move=str(booking_id))
+    assert "You have checked in, so you can move to another desk for the same time" in text_of(plan.text)
+    other_day = await pages.post("ann", "/plan/move", move_fields(world, booking_id, "Q1-03", TUESDAY))
+    assert other_day.status_code == 409
+    assert (
+        "You have checked in, so you can move to another desk for the same time, but not to another day"
+        in (error_summary(other_day.text))
+    )
+    assert await bookings_of(world, "ann") == [("Q1-03", monday, Period.FULL)]
+    other_desk = await pages.post("ann", "/plan/move", move_fields(world, booking_id, "Q1-04", monday))
+    assert other_desk.status_code == 303
+    after = await stored(world, booking_id)
+    assert (after.desk_id, after.day, after.status) == (world.desk("Q1-04"), monday, BookingStatus.CHECKED_IN)
+
+
+async def test_an_ended_booking_cannot_be_moved(pages: Pages) -> None:
+    world = pages.world
+    booking_id = await my_booking(world, "ann", "Q1-03")
+    await as_(world, "ann", lambda ctx: DeskBookings(ctx).cancel(booking_id))
+    plan = await pages.get("ann", "/plan", day=TUESDAY.isoformat(), move=str(booking_id))
+    assert plan.status_code == 409 and "This booking has ended" in text_of(plan.text)
+    refused = await pages.post("ann", "/plan/move", move_fields(world, booking_id, "Q1-04"))
+    assert refused.status_code == 409
+    assert "This booking has ended, so it cannot be moved." in error_summary(refused.text)
+
+
+async def test_moving_needs_the_csrf_token(pages: Pages) -> None:
+    world = pages.world
+    booking_id = await my_booking(world, "ann", "Q1-03")
+    fields = move_fields(world, booking_id, "Q1-04")
+    assert (await pages.post("ann", "/plan/move", fields, csrf=False)).status_code == 403
+    forged = await pages.post("ann", "/plan/move", {**fields, "csrf_token": "forged"}, csrf=False)
+    assert forged.status_code == 403
+    assert await bookings_of(world, "ann") == [("Q1-03", TUESDAY, Period.FULL)]
+    again = await pages.get("ann", "/plan/move")  # a reload of a refused move's address
+    assert (again.status_code, again.headers["location"]) == (303, "/")
+
+
+# --- a weekly series from the confirmation page ----------------------------------------------------
+
+
+def series_fields(
+    world: World, code: str, weekdays: list[str], until: str, start: Any = TUESDAY
+) -> dict[str, Any]:
+    return {
+        "desk": str(world.desk(code)),
+        "starts_on": start.isoformat(),
+        "period": "full",
+        "weekdays": weekdays,
+        "until": until,
+    }
+
+
+async def test_the_confirmation_offers_a_weekly_series_folded_away(pages: Pages) -> None:
+    world = pages.world
+    confirm = await pages.get("ann", "/plan/book", desk=str(world.desk("Q1-01")), day=TUESDAY.isoformat())
+    series = re.search(r'<details class="series">(.*?)</details>', confirm.text, re.S)
+    assert series is not None
+    text = text_of(series.group(1))
+    assert text.startswith("Repeat every week")
+    assert "Monday Tuesday Wednesday Thursday Friday" in text
+    ticked = re.findall(r'name="weekdays" value="(\d)" checked', series.group(1))
+    assert ticked == ["2"]  # the chosen day's weekday
+    # Four weeks on would be 29 December; the booking horizon (21 days) ends on 21 December.
+    assert 'name="until" value="2026-12-21"' in series.group(1)
+    assert "Days after Monday 21 December cannot be booked yet." in text
+    [fields] = forms(series.group(1), "/plan/book-series")
+    assert fields["starts_on"] == TUESDAY.isoformat() and token_matches(
+        fields["csrf_token"], world.sessions["ann"][1]
+    )
+    # The page's one primary action is still booking the day.
+    assert len(re.findall(r'type="submit"', confirm.text.split("<main", 1)[1].split("</main>")[0])) == 1
+
+
+async def test_a_weekly_series_books_the_matching_days_and_lists_the_others_with_reasons(
+    pages: Pages,
+) -> None:
+    world = pages.world
+    await book(world, "bob", "Q1-01", weekday(8))
+    result = await pages.post("ann", "/plan/book-series", series_fields(world, "Q1-01", ["2"], "2026-12-29"))
+    assert result.status_code == 200, result.text[:500]
+    assert await bookings_of(world, "ann") == [
+        ("Q1-01", weekday(1), Period.FULL),
+        ("Q1-01", weekday(15), Period.FULL),
+    ]
+    text = text_of(result.text)
+    assert "Weekly booking of desk Q1-01" in text and "Days booked: 2. Days not booked: 3." in text
+    booked = re.search(r'<ul class="series-list" id="booked">(.*?)</ul>', result.text, re.S)
+    assert booked is not None
+    assert text_of(booked.group(1)) == "Tuesday 1 December Tuesday 15 December"
+    refused = re.search(r'id="not-booked"[^>]*>(.*?)</ul>', result.text, re.S)
+    assert refused is not None
+    reasons = [text_of(item) for item in re.findall(r"<li>(.*?)</li>", refused.group(1), re.S)]
+    beyond = "You can book 21 days ahead. The last day you can book now is Monday 21 December."
+    assert reasons == [
+        "Tuesday 8 December: Desk Q1-01 is already booked on Tuesday 8 December, whole day.",
+        f"Tuesday 22 December: {beyond}",
+        f"Tuesday 29 December: {beyond}",
+    ]
+    async with world.db.read_session() as session:
+        series_ids = set(
+            await session.scalars(select(Booking.series_id).where(Booking.desk_id == world.desk("Q1-01")))
+        )
+    assert len(series_ids - {None}) == 1  # both days belong to one series
+    again = await pages.get("ann", "/plan/book-series")
+    assert (again.status_code, again.headers["location"]) == (303, "/")
+
+
+async def test_a_series_over_the_weekly_cap_says_which_days_and_why_in_danish(pages: Pages) -> None:
+    world = pages.world
+    fields = series_fields(world, "Q1-01", ["2", "3", "4", "5"], "2026-12-04")
+    headers = pages.headers("ann", "da")
+    result = await pages.client.post("/plan/book-series", data=fields, headers=headers)
+    assert result.status_code == 200, result.text[:500]
+    assert [day for _, day, _ in await bookings_of(world, "ann")] == [weekday(1), weekday(2), weekday(3)]
+    refused = re.search(r'id="not-booked"[^>]*>(.*?)</ul>', result.text, re.S)
+    assert refused is not None
+    assert text_of(refused.group(1)).startswith("Fredag 4. december: ")
+    assert "3 kontordage" in text_of(refused.group(1)) or "office days" not in text_of(refused.group(1))
+
+
+async def test_a_series_where_no_day_can_be_booked_keeps_nothing_and_says_so(pages: Pages) -> None:
+    world = pages.world
+    result = await pages.post("ann", "/plan/book-series", series_fields(world, "Q1-01", ["6"], "2026-12-13"))
+    assert result.status_code == 422
+    assert "None of the days could be booked." in error_summary(result.text)
+    assert "Saturday 5 December is not a working day at the office." in text_of(result.text)
+    assert await bookings_of(world, "ann") == []
+    async with world.db.read_session() as session:
+        assert list(await session.scalars(select(BookingSeries))) == []
+
+
+@pytest.mark.parametrize(
+    ("weekdays", "until", "problems"),
+    [
+        ([], "2026-12-15", ["Choose at least one day of the week."]),
+        (["2"], "2026-11-24", ["The last day cannot be before the first day, Tuesday 1 December."]),
+        (["2"], "soon", ["Enter the last day of the series."]),
+        (
+            ["2"],
+            "2028-01-04",
+            ["A series can last at most a year. Choose Thursday 2 December 2027 or an earlier day."],
+        ),
+        ([], "", ["Choose at least one day of the week.", "Enter the last day of the series."]),
+    ],
+)
+async def test_invalid_series_input_is_shown_again_with_the_problems(
+    pages: Pages, weekdays: list[str], until: str, problems: list[str]
+) -> None:
+    world = pages.world
+    result = await pages.post("ann", "/plan/book-series", series_fields(world, "Q1-01", weekdays, until))
+    assert result.status_code == 422
+    assert "<title>Error: Book desk Q1-01" in result.text
+    assert error_summary(result.text) == " ".join(["There is a problem", *problems])
+    series = re.search(r'<details class="series" open>(.*?)</details>', result.text, re.S)
+    assert series is not None, "the series form is open again"
+    assert f'name="until" value="{until}"' in series.group(1)  # what was typed is kept
+    assert re.findall(r'name="weekdays" value="(\d)" checked', series.group(1)) == weekdays
+    assert 'action="/plan/book"' in result.text  # booking the one day is still offered
+    assert await bookings_of(world, "ann") == []
+
+
+async def test_a_series_needs_the_csrf_token(pages: Pages) -> None:
+    world = pages.world
+    fields = series_fields(world, "Q1-01", ["2"], "2026-12-15")
+    assert (await pages.post("ann", "/plan/book-series", fields, csrf=False)).status_code == 403
+    assert await bookings_of(world, "ann") == []

@@ -93,6 +93,74 @@ async def test_each_booking_offers_cancelling_and_the_calendar_file(pages: Pages
     assert "/week/bookings/" not in day_card(await pages.week("ann"), weekday(2))
 
 
+async def test_each_booking_offers_moving_it_on_the_floor_plan(pages: Pages) -> None:
+    world = pages.world
+    booking_id = await book(world, "ann", "Q1-03", weekday(1))
+    morning = await book(world, "ann", "Q1-05", weekday(2), Period.MORNING)
+    html = await pages.week("ann")
+    card = day_card(html, weekday(1))
+    move = f'href="/plan?day={weekday(1).isoformat()}&amp;period=full&amp;move={booking_id}"'
+    assert move in card
+    assert "Move booking of desk Q1-03 on Tuesday 1 December" in text_of(card)
+    assert f"move={morning}" in day_card(html, weekday(2)) and "period=morning" in day_card(html, weekday(2))
+    assert "move=" not in day_card(html, weekday(3))  # a day without a booking offers booking instead
+    plan = await pages.get("ann", f"/plan?day={weekday(1).isoformat()}&period=full&move={booking_id}")
+    assert plan.status_code == 200
+    assert "Moving your booking: desk Q1-03, Tuesday 1 December, whole day." in text_of(plan.text)
+
+
+async def test_a_moved_booking_is_shown_on_its_new_day_with_a_confirmation(pages: Pages) -> None:
+    world = pages.world
+    booking_id = await book(world, "ann", "Q1-03", weekday(1))
+    moved = await pages.post(
+        "ann",
+        "/plan/move",
+        {
+            "booking": str(booking_id),
+            "desk": str(world.desk("Q1-04")),
+            "day": str(weekday(3)),
+            "period": "afternoon",
+        },
+    )
+    assert (moved.status_code, moved.headers["location"]) == (303, f"/?done=moved&booking={booking_id}")
+    html = await pages.week("ann", moved.headers["location"])
+    assert status_region(html) == (
+        "Booking moved Your booking is now desk Q1-04, Thursday 3 December, afternoon."
+    )
+    assert "No booking" in text_of(day_card(html, weekday(1)))
+    thursday = text_of(day_card(html, weekday(3)))
+    assert "Desk Q1-04" in thursday and "Afternoon" in thursday
+    assert await status_of(world, booking_id) is BookingStatus.BOOKED  # the same booking, moved
+
+
+@pytest.mark.parametrize(
+    ("who", "allowed"), [("ann", True), ("bob", False), ("eve", False), ("planner", True)]
+)
+async def test_only_the_owner_and_planners_may_move_a_booking_through_the_pages(
+    pages: Pages, who: str, allowed: bool
+) -> None:
+    world = pages.world
+    booking_id = await book(world, "ann", "Q1-03", weekday(1))
+    fields = {"booking": str(booking_id), "desk": str(world.desk("Q1-04")), "day": str(weekday(1))}
+    done = await pages.post(who, "/plan/move", fields)
+    async with world.db.read_session() as session:
+        booking = await session.get(Booking, booking_id)
+        assert booking is not None
+    if allowed:
+        assert done.status_code == 303 and booking.desk_id == world.desk("Q1-04")
+    else:
+        assert done.status_code == 404 and booking.desk_id == world.desk("Q1-03")
+        assert "Q1-03" not in text_of(done.text)
+
+
+async def test_moving_needs_the_forms_csrf_token(pages: Pages) -> None:
+    world = pages.world
+    booking_id = await book(world, "ann", "Q1-03", weekday(1))
+    fields = {"booking": str(booking_id), "desk": str(world.desk("Q1-04")), "day": str(weekday(1))}
+    assert (await pages.post("ann", "/plan/move", fields, csrf=False)).status_code == 403
+    assert "Desk Q1-03" in text_of(day_card(await pages.week("ann"), weekday(1)))
+
+
 async def test_today_stays_in_the_week_after_the_working_day_has_started(pages: Pages) -> None:
     world = pages.world
     world.clock.set_local(weekday(0), 15, 30)

@@ -32,3 +32,11 @@ def test_readme_example_office_file_is_valid(tmp_path: Path) -> None:
     assert office.site.key == "hq"
     assert [team.kind.value for team in office.teams] == ["team", "circle"]
     assert office.policy.planning.weights.preferred_day == 80
+
+
+def test_every_file_the_readme_links_or_shows_is_in_the_repository() -> None:
+    readme = (REPO / "README.md").read_text(encoding="utf-8")
+    linked = re.findall(r"\]\(((?:docs|config|bench|src|tests)/[^)#\s]+)\)", readme)
+    assert any(path.endswith(".png") for path in linked), "the README shows screenshots of the pages"
+    missing = [path for path in linked if not (REPO / path).is_file()]
+    assert missing == []

@@ -12,6 +12,7 @@ import re
 import subprocess
 import sys
 from collections.abc import Iterator
+from concurrent.futures import ThreadPoolExecutor
 from contextlib import contextmanager
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -23,6 +24,7 @@ import pytest
 from axe_playwright_python.sync_playwright import Axe  # type: ignore[import-untyped]
 from playwright.sync_api import Browser, ConsoleMessage, Page
 
+from conftest import create_postgres_database, drop_postgres_database
 from server_support import zones_serve
 
 REPO: Final = Path(__file__).resolve().parents[2]
@@ -73,22 +75,44 @@ def chromium_path() -> Path:
 class Server:
     base: str
     folder: Path
+    database_url: str
 
     def url(self, path: str) -> str:
         return self.base + path
 
 
 @contextmanager
+def database_for(backend: str, folder: Path) -> Iterator[str | None]:
+    """A new empty database of `backend` for a demo server (None: the server's own SQLite file in
+    `folder`). PostgreSQL's is created and dropped on a thread of its own: while Playwright's sync
+    API is open, this thread's event loop counts as running."""
+    if backend == "sqlite":
+        yield None
+        return
+    with ThreadPoolExecutor(1) as thread:
+        url = thread.submit(create_postgres_database).result()
+        try:
+            yield url
+        finally:
+            thread.submit(drop_postgres_database, url).result()
+
+
+@contextmanager
 def demo_server(
-    folder: Path, *, port: int | None = None, settings: dict[str, str] | None = None
+    folder: Path,
+    *,
+    database_url: str | None = None,
+    port: int | None = None,
+    settings: dict[str, str] | None = None,
 ) -> Iterator[Server]:
-    """`zones demo --no-serve` on a fresh SQLite file, then `ZONES_DEMO=1 zones serve` on a free port
-    (or `port`), both as subprocesses of this Python (so they run the code under test), with any
-    further ZONES_* `settings`."""
+    """`zones demo --no-serve` on a fresh database (`database_url`, else a SQLite file in `folder`),
+    then `ZONES_DEMO=1 zones serve` on a free port (or `port`), both as subprocesses of this Python
+    (so they run the code under test), with any further ZONES_* `settings`."""
+    database_url = database_url or f"sqlite:///{folder / 'zones.db'}"
     env = (
         {k: v for k, v in os.environ.items() if not k.startswith("ZONES_")}
         | {
-            "ZONES_DATABASE_URL": f"sqlite:///{folder / 'zones.db'}",
+            "ZONES_DATABASE_URL": database_url,
             "ZONES_DATA_DIR": str(folder),
             "ZONES_RELEASE_INTERVAL": "0",
             "ZONES_WORKERS": "1",
@@ -107,7 +131,28 @@ def demo_server(
     if loaded.returncode != 0:
         pytest.fail(f"`zones demo --no-serve` failed: {log_path.read_text()[-3000:]}")
     with zones_serve(env | {"ZONES_DEMO": "1"}, folder, "demo-server", port) as base:
-        yield Server(base, folder)
+        yield Server(base, folder, database_url)
+
+
+def sign_in_link(server: Server, email: str) -> str:
+    """`zones user link EMAIL` against the server's database: what an administrator would send."""
+    env = {"ZONES_DATABASE_URL": server.database_url, "ZONES_PUBLIC_URL": server.base}
+    done = subprocess.run(
+        [sys.executable, "-m", "zones", "user", "link", email],
+        env={**{k: v for k, v in os.environ.items() if not k.startswith("ZONES_")}, **env},
+        capture_output=True,
+        text=True,
+        timeout=60,
+    )
+    assert done.returncode == 0, done.stderr
+    return next(word for word in done.stdout.split() if word.startswith(server.base))
+
+
+def sign_in_as(page: Page, server: Server, email: str) -> None:
+    """Sign in as anyone on the staff list with an e-mail sign-in link, and land on My week."""
+    page.goto(sign_in_link(server, email))
+    page.locator("main form button[type=submit]").click()
+    page.wait_for_url(server.url("/"))
 
 
 # Pages ----------------------------------------------------------------------------------------

@@ -49,6 +49,7 @@ def _demo_buttons(page: Page, locale: str) -> list[str]:
     return [text.strip() for text in buttons.all_inner_texts()]
 
 
+@pytest.mark.smoke
 @every_page_view
 def test_sign_in_as_a_demo_person_then_sign_out(
     browser: Browser, server: Server, locale: str, device: str

@@ -147,6 +147,7 @@ def test_the_map_is_one_tab_stop_and_the_arrow_keys_move_between_desks(
         assert console_problems(page) == []
 
 
+@pytest.mark.smoke
 def test_a_desk_is_booked_with_the_keyboard_alone(browser: Browser, server: Server) -> None:
     day = working_day(15)
     with open_page(browser, "en", "desktop") as page:

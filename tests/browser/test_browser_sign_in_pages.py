@@ -5,9 +5,6 @@ console errors, and leaves a screenshot behind."""
 
 from __future__ import annotations
 
-import os
-import subprocess
-import sys
 from collections.abc import Iterator
 from typing import Any, Final
 
@@ -17,7 +14,15 @@ from playwright.sync_api import Browser, Page, expect
 from server_support import free_port
 from test_sign_in_oidc import CLIENT_ID, CLIENT_SECRET, running_provider
 
-from .browser_support import Server, check_page, demo_server, forget_console, open_page
+from .browser_support import (
+    Server,
+    check_page,
+    database_for,
+    demo_server,
+    forget_console,
+    open_page,
+    sign_in_link,
+)
 
 PERSON: Final = "anders.olsen@kff.example.dk"
 """Someone of the demo staff."""
@@ -70,7 +75,10 @@ def sso_server(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Server]:
             "ZONES_OIDC_CLIENT_SECRET": CLIENT_SECRET,
             "ZONES_LINK_LIMIT": "2",
         }
-        with demo_server(folder, port=port, settings=settings) as server:
+        with (
+            database_for("postgresql", folder) as url,
+            demo_server(folder, database_url=url, port=port, settings=settings) as server,
+        ):
             yield server
 
 
@@ -128,20 +136,6 @@ def test_a_provider_that_is_down_gets_a_clear_page(
         check_page(page, "sso-provider-down")
 
 
-def _link_for(server: Server, email: str) -> str:
-    """`zones user link EMAIL` against the server's database: what an administrator would send."""
-    env = {"ZONES_DATABASE_URL": f"sqlite:///{server.folder / 'zones.db'}", "ZONES_PUBLIC_URL": server.base}
-    done = subprocess.run(
-        [sys.executable, "-m", "zones", "user", "link", email],
-        env={**{k: v for k, v in os.environ.items() if not k.startswith("ZONES_")}, **env},
-        capture_output=True,
-        text=True,
-        timeout=60,
-    )
-    assert done.returncode == 0, done.stderr
-    return next(word for word in done.stdout.split() if word.startswith(server.base))
-
-
 @pytest.mark.parametrize("locale", ["da", "en"])
 def test_the_email_link_pages(browser: Browser, sso_server: Server, locale: str) -> None:
     words = WORDS[locale]
@@ -153,7 +147,7 @@ def test_the_email_link_pages(browser: Browser, sso_server: Server, locale: str)
         page.get_by_role("button", name=words["send"]).click()
         expect(page.get_by_role("heading", level=1)).to_have_text(words["sent"])
         check_page(page, "link-sent")
-        link = _link_for(sso_server, PERSON)
+        link = sign_in_link(sso_server, PERSON)
         page.goto(link)
         check_page(page, "link-confirm")
         page.get_by_role("button", name=words["confirm"]).click()

@@ -172,3 +172,122 @@ def test_a_phone_320_px_wide_never_scrolls_sideways_on_my_pages(
         page.goto(server.url("/"))
         check_page(page, "my-week-320")
         api(page, "DELETE", f"/bookings/{booking_id}", server)
+
+
+def free_desk_on_the_plan(page: Page, server: Server, day: date) -> str:
+    """A free desk of the plan shown that anyone may book now (the last in code order)."""
+    free = plain_free_desks(page, server, day)
+    desks = page.locator("svg.floor-map a.desk-free")
+    codes = [desks.nth(n).get_attribute("data-code") for n in range(desks.count())]
+    return sorted(c for c in codes if c in free)[-1]
+
+
+def plain_free_desks(page: Page, server: Server, day: date) -> set[str]:
+    """Codes of the free desks on a day that anyone may book now (accessible desks are held back)."""
+    site = api(page, "GET", "/sites", server).json()["items"][0]
+    availability = api(
+        page, "GET", f"/availability?site_id={site['id']}&day={day.isoformat()}", server
+    ).json()
+    return {
+        desk["code"]
+        for zone in availability["zones"]
+        for desk in zone["desks"]
+        if desk["free"] and "accessible" not in desk["attributes"]
+    }
+
+
+@every_page_view
+def test_a_booking_is_moved_from_my_week_to_another_desk_on_the_plan(
+    browser: Browser, server: Server, locale: str, device: str
+) -> None:
+    with open_page(browser, locale, device) as page:
+        sign_in(page, server)
+        booking_id, day = book_a_desk(page, server)
+        page.goto(server.url("/"))
+        page.locator(f"#day-{day.isoformat()} a[href*='move={booking_id}']").click()
+        page.wait_for_url(lambda url: "/plan?" in url and f"move={booking_id}" in url)
+        expect(page.locator("#move-notice")).to_be_visible()
+        expect(page.locator(f"#move-notice a[href='/#day-{day.isoformat()}']")).to_be_visible()
+        if device == "phone":
+            no_sideways_scrolling(page)
+        check_page(page, "plan-move")
+
+        code = free_desk_on_the_plan(page, server, day)
+        page.locator(f"svg.floor-map a.desk[data-code='{code}']").click()
+        page.wait_for_url(lambda url: "/plan/move?" in url)
+        expect(page.locator("h1")).to_contain_text(code)
+        if device == "phone":
+            no_sideways_scrolling(page)
+        check_page(page, "move-confirm")
+
+        page.locator("main form[action='/plan/move'] button[type=submit]").click()
+        page.wait_for_url(server.url(f"/?done=moved&booking={booking_id}"))
+        expect(page.locator("#status strong")).to_be_visible()
+        expect(page.locator("#status")).to_contain_text(code)
+        expect(page.locator(f"#day-{day.isoformat()} .booking-desk")).to_contain_text(code)
+        booking = api(page, "GET", f"/bookings/{booking_id}", server).json()
+        assert booking["desk_code"] == code and booking["sequence"] == 1
+        api(page, "DELETE", f"/bookings/{booking_id}", server)
+
+
+@every_page_view
+def test_a_weekly_series_is_booked_from_the_confirmation_page(
+    browser: Browser, server: Server, locale: str, device: str
+) -> None:
+    with open_page(browser, locale, device) as page:
+        sign_in(page, server)
+        # A weekday next week: the series runs from it to the last bookable day.
+        start = datetime.now(OFFICE_ZONE).date() + timedelta(days=7)
+        while start.isoweekday() > 5:
+            start += timedelta(days=1)
+        page.goto(server.url(f"/plan?day={start.isoformat()}"))
+        code = free_desk_on_the_plan(page, server, start)
+        page.locator(f"svg.floor-map a.desk[data-code='{code}']").click()
+        page.wait_for_url(lambda url: "/plan/book?" in url)
+        series = page.locator("details.series")
+        expect(series.locator("form")).to_be_hidden()  # folded away until asked for
+        series.locator("summary").click()
+        expect(page.locator(f"#series-weekday-{start.isoweekday()}")).to_be_checked()
+        if device == "phone":
+            no_sideways_scrolling(page)
+        check_page(page, "series-form")
+
+        series.locator("button").click()
+        page.wait_for_url(server.url("/plan/book-series"))
+        expect(page.locator("#booked li").first).to_be_visible()
+        if device == "phone":
+            no_sideways_scrolling(page)
+        check_page(page, "series-result")
+        mine = api(page, "GET", "/bookings?limit=500", server).json()["items"]
+        made = [
+            b for b in mine if b["series_id"] and b["desk_code"] == code and b["day"] >= start.isoformat()
+        ]
+        assert made and made[0]["day"] == start.isoformat()
+        for booking in made:
+            api(page, "DELETE", f"/bookings/{booking['id']}", server)
+
+
+@pytest.mark.parametrize("locale", LOCALES)
+def test_invalid_series_input_shows_an_error_summary_and_keeps_the_input(
+    browser: Browser, server: Server, locale: str
+) -> None:
+    with open_page(browser, locale, "desktop") as page:
+        sign_in(page, server)
+        start = datetime.now(OFFICE_ZONE).date() + timedelta(days=8)
+        while start.isoweekday() > 5:
+            start += timedelta(days=1)
+        page.goto(server.url(f"/plan?day={start.isoformat()}"))
+        code = free_desk_on_the_plan(page, server, start)
+        page.locator(f"svg.floor-map a.desk[data-code='{code}']").click()
+        page.wait_for_url(lambda url: "/plan/book?" in url)
+        page.locator("details.series summary").click()
+        page.locator(f"#series-weekday-{start.isoweekday()}").uncheck()
+        page.locator("#series-until").fill((start - timedelta(days=3)).isoformat())
+        with page.expect_navigation() as navigation:
+            page.locator("details.series button").click()
+        assert navigation.value is not None and navigation.value.status == 422
+        expect(page.locator(".error-summary")).to_be_focused()
+        expect(page.locator(".error-summary li")).to_have_count(2)
+        expect(page.locator("#series-until")).to_have_value((start - timedelta(days=3)).isoformat())
+        expect(page.locator("details.series form")).to_be_visible()
+        check_page(page, "series-invalid")

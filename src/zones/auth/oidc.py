@@ -53,7 +53,7 @@ from zones.auth.ratelimit import client_key, limit
 from zones.auth.signing_in import audit, client_address, safe_next
 from zones.db.transaction import write_transaction
 from zones.models import AuditKind, Employee, Role, Site, SsoAttempt
-from zones.server.session import request_session
+from zones.server.session import WRITES_OPT, request_session
 from zones.server.state import AppState
 from zones.settings import OidcSettings
 from zones.web.render import render
@@ -280,9 +280,10 @@ def email_of(claims: dict[str, Any]) -> str | None:
 async def request_writes(request: Request[Any, Any, Any]) -> AsyncIterator[AsyncSession]:
     """The request's own session as one write transaction, committed before the answer is sent.
 
-    These GETs write (`zones.server.session.WRITING_GETS`), but the handlers begin the transaction
-    only after their round trips to the provider: on SQLite the one write lock is then not held
-    while waiting on the network (unless signing-in with a session cookie already began it)."""
+    These GETs write (their handlers carry `zones.server.session.WRITES_OPT`), but they begin the
+    transaction only after their round trips to the provider: on SQLite the one write lock is then
+    not held while waiting on the network (unless signing-in with a session cookie already began
+    it)."""
     async with write_transaction(await request_session(request.scope)) as db:
         yield db
 
@@ -293,7 +294,7 @@ class SsoController(Controller):
     include_in_schema = False
     exception_handlers = rate_limit_handlers  # type: ignore[assignment]
 
-    @get("/sign-in/sso", name="sign-in-sso")
+    @get("/sign-in/sso", name="sign-in-sso", opt={WRITES_OPT: True})
     async def start(self, request: Request[Any, Any, Any], next: FromQuery[str] = "/") -> Response[Any]:
         state = AppState.of(request.app)
         settings = state.settings.oidc
@@ -328,7 +329,7 @@ class SsoController(Controller):
         response.headers["cache-control"] = "no-store"
         return response
 
-    @get(CALLBACK_PATH, name="sign-in-sso-callback")
+    @get(CALLBACK_PATH, name="sign-in-sso-callback", opt={WRITES_OPT: True})
     async def callback(self, request: Request[Any, Any, Any]) -> Response[Any]:
         state = AppState.of(request.app)
         settings = state.settings.oidc

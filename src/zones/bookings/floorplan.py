@@ -1,27 +1,45 @@
 """The floor plan of a day: a floor's zones with their outlines, every desk with its state for the
-person looking (free, taken, their booking, not bookable), and the counts the page summarises.
+person looking (free, taken, their booking, a teammate's, not bookable), the workshop rooms with
+their bookings that day, and the counts the page summarises.
 
 Free and taken come from `presence.availability` (the same answer the API gives); this module
-only adds what a drawing needs: the floor's size, zone outlines and the desks nobody can book.
+only adds what a drawing needs: the floor's size, zone outlines, the desks nobody can book, which
+taken desks are the person's teammates' (as who's-in shows them) and the rooms.
 """
 
 from __future__ import annotations
 
 from dataclasses import dataclass, field
-from datetime import date, datetime, timedelta
+from datetime import UTC, date, datetime, time, timedelta
 from typing import Literal
 from uuid import UUID
 
-from sqlalchemy import select
+from sqlalchemy import func, or_, select
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from zones.bookings import presence
-from zones.bookings.times import local_today
+from zones.bookings.times import local_today, site_zone
 from zones.errors import NotFound
-from zones.models import Activity, Desk, DeskSlot, Employee, Floor, Period, Site, Zone
+from zones.models import (
+    Activity,
+    Desk,
+    DeskSlot,
+    Employee,
+    Floor,
+    Period,
+    Room,
+    RoomBooking,
+    RoomBookingStatus,
+    Site,
+    Zone,
+)
 from zones.office.layout import LayoutCache
 
 DeskState = Literal["free", "taken", "mine", "not-bookable"]
+"""What booking the desk would meet."""
+ShownState = Literal["free", "taken", "mine", "teammate", "not-bookable"]
+"""What the plan shows: a desk's state, with "teammate" for a desk taken by someone of the person's
+teams who shares their presence."""
 
 
 @dataclass(frozen=True)
@@ -34,11 +52,40 @@ class PlanDesk:
     x_m: float | None
     y_m: float | None
     state: DeskState
+    teammate: str | None = None
+    """The name of the teammate who has the desk, when they share their presence (else None)."""
 
     @property
     def bookable_now(self) -> bool:
         """Whether the plan offers to book it."""
         return self.state == "free"
+
+    @property
+    def shown_state(self) -> ShownState:
+        """The state the plan draws and names (booking still sees a teammate's desk as taken)."""
+        return "teammate" if self.state == "taken" and self.teammate else self.state
+
+    @property
+    def accessible(self) -> bool:
+        return "accessible" in self.attributes
+
+    @property
+    def teammate_initials(self) -> str:
+        """The teammate's initials as the plan draws them: first and last name (e.g. "BB")."""
+        names = (self.teammate or "").split()
+        return "".join(n[0] for n in (names[:1] + names[1:][-1:])).upper()
+
+
+@dataclass(frozen=True)
+class PlanRoom:
+    """A workshop room of a zone, with how many bookings it has on the plan's day."""
+
+    id: UUID
+    code: str
+    name: str
+    capacity: int
+    bookable: bool
+    bookings: int
 
 
 @dataclass(frozen=True)
@@ -55,10 +102,16 @@ class PlanZone:
     desks: tuple[PlanDesk, ...]
     bookable: int
     taken: int
+    rooms: tuple[PlanRoom, ...] = ()
 
     @property
     def free(self) -> int:
         return self.bookable - self.taken
+
+    @property
+    def utilisation(self) -> float:
+        """The share of the bookable desks taken (0 when there are none)."""
+        return self.taken / self.bookable if self.bookable else 0.0
 
     @property
     def drawn(self) -> bool:
@@ -152,15 +205,8 @@ async def floor_plan(
     free = await presence.availability(session, layouts, site.id, day, period, floor_id=floor.id)
     free_desks = {d.desk_id for z in free.zones for d in z.desks if d.free}
     taken = {z.zone_id: z.taken_desks for z in free.zones}
-    mine = set(
-        await session.scalars(
-            select(DeskSlot.desk_id).where(
-                DeskSlot.employee_id == employee_id,
-                DeskSlot.day == day,
-                DeskSlot.half.in_(period.halves),
-            )
-        )
-    )
+    mine, teammates = await _desks_of_me_and_teammates(session, employee_id, day, period)
+    rooms = await _rooms(session, site, list(desks), day)
     plan = FloorPlan(
         site_id=site.id,
         site_name=site.name,
@@ -174,7 +220,15 @@ async def floor_plan(
     )
     for zone in zones:
         placed = tuple(
-            PlanDesk(d.id, d.code, tuple(d.attributes), d.x_m, d.y_m, _state(d, free_desks, mine))
+            PlanDesk(
+                d.id,
+                d.code,
+                tuple(d.attributes),
+                d.x_m,
+                d.y_m,
+                _state(d, free_desks, mine),
+                teammates.get(d.id) if d.id not in free_desks else None,
+            )
             for d in desks[zone.id]
         )
         bookable = sum(1 for d in desks[zone.id] if d.bookable)
@@ -196,11 +250,69 @@ async def floor_plan(
                 placed,
                 bookable,
                 taken.get(zone.id, 0),
+                tuple(rooms.get(zone.id, ())),
             )
         )
     order = list(Activity)
     plan.free_by_activity = dict(sorted(plan.free_by_activity.items(), key=lambda item: order.index(item[0])))
     return plan
+
+
+async def _desks_of_me_and_teammates(
+    session: AsyncSession, employee_id: UUID, day: date, period: Period
+) -> tuple[set[UUID], dict[UUID, str]]:
+    """The desks the person holds in the period, and those their teammates hold who show their
+    presence (desk -> name): one statement, the who's-in teams and opt-out rule."""
+    rows = await session.execute(
+        select(DeskSlot.desk_id, Employee)
+        .join(Employee, Employee.id == DeskSlot.employee_id)
+        .where(
+            DeskSlot.day == day,
+            DeskSlot.half.in_(period.halves),
+            or_(
+                DeskSlot.employee_id == employee_id,
+                DeskSlot.employee_id.in_(presence.teammates(employee_id, day)),
+            ),
+        )
+    )
+    mine: set[UUID] = set()
+    teammates: dict[UUID, str] = {}
+    for desk_id, person in rows:
+        if person.id == employee_id:
+            mine.add(desk_id)
+        elif presence.shows_presence(person, employee_id):
+            teammates[desk_id] = person.name
+    return mine, teammates
+
+
+async def _rooms(
+    session: AsyncSession, site: Site, zone_ids: list[UUID], day: date
+) -> dict[UUID, list[PlanRoom]]:
+    """The rooms of the zones (by zone, by code), each with its bookings that touch `day` (local)."""
+    if not zone_ids:
+        return {}
+    zone = site_zone(site)
+    starts = datetime.combine(day, time.min, tzinfo=zone).astimezone(UTC)
+    ends = datetime.combine(day + timedelta(days=1), time.min, tzinfo=zone).astimezone(UTC)
+    bookings = (
+        select(func.count(RoomBooking.id))
+        .where(
+            RoomBooking.room_id == Room.id,
+            RoomBooking.status == RoomBookingStatus.BOOKED,
+            RoomBooking.starts_at < ends,
+            RoomBooking.ends_at > starts,
+        )
+        .correlate(Room)
+        .scalar_subquery()
+    )
+    rooms: dict[UUID, list[PlanRoom]] = {}
+    for room, count in await session.execute(
+        select(Room, bookings).where(Room.zone_id.in_(zone_ids)).order_by(Room.code)
+    ):
+        rooms.setdefault(room.zone_id, []).append(
+            PlanRoom(room.id, room.code, room.name, room.capacity, room.bookable, int(count or 0))
+        )
+    return rooms
 
 
 def _state(desk: Desk, free: set[UUID], mine: set[UUID]) -> DeskState:
@@ -234,4 +346,14 @@ async def desk_place(session: AsyncSession, desk_id: UUID) -> tuple[Desk, Zone, 
     return None if row is None else (row[0], row[1], row[2])
 
 
-__all__ = ("DeskState", "FloorPlan", "PlanDesk", "PlanZone", "desk_place", "floor_plan", "home_site")
+__all__ = (
+    "DeskState",
+    "FloorPlan",
+    "PlanDesk",
+    "PlanRoom",
+    "PlanZone",
+    "ShownState",
+    "desk_place",
+    "floor_plan",
+    "home_site",
+)

@@ -30,6 +30,7 @@ from zones.bookings.desks import DeskBookings
 from zones.bookings.schemas import BookingRead
 from zones.bookings.seat_finder import find_a_seat
 from zones.bookings.week import my_week
+from zones.bookings.words import PERIOD_IN_TEXT, PERIOD_NAMES
 from zones.calendar.feed import create_feed, feed_urls, has_live_feed, revoke_feeds
 from zones.errors import ZonesError
 from zones.models import BookingStatus, Period
@@ -38,11 +39,6 @@ from zones.server.state import AppState
 from zones.web.i18n import N_
 from zones.web.render import environment, gettext_for, page_locale, render
 
-PERIOD_NAMES: Final = {
-    Period.FULL: N_("Whole day"),
-    Period.MORNING: N_("Morning"),
-    Period.AFTERNOON: N_("Afternoon"),
-}
 STATUS_NAMES: Final = {
     BookingStatus.BOOKED: N_("Booked"),
     BookingStatus.CHECKED_IN: N_("Checked in"),
@@ -74,6 +70,7 @@ SOMETHING_WENT_WRONG: Final = N_("This could not be done. Reload the page and tr
 DONE: Final = {
     "cancelled": (N_("Booking cancelled"), N_("Desk %(desk)s on %(day)s is free for others again.")),
     "checked-in": (N_("You are checked in"), N_("Desk %(desk)s, %(day)s.")),
+    "moved": (N_("Booking moved"), N_("Your booking is now desk %(desk)s, %(day)s, %(period)s.")),
     "presence-hidden": (
         N_("Saved"),
         N_("Your teams no longer see your name or desk on the days you are in."),
@@ -126,7 +123,15 @@ class Words:
         if key not in DONE:
             return None
         heading, text = DONE[key]
-        params = {"desk": booking.desk_code, "day": self.long_date(booking.day)} if booking else {}
+        params = (
+            {
+                "desk": booking.desk_code,
+                "day": self.long_date(booking.day),
+                "period": self.say(PERIOD_IN_TEXT[booking.period]),
+            }
+            if booking
+            else {}
+        )
         if "%(desk)s" in text and not booking:
             return Markup("<strong>{}</strong>").format(self.say(heading))
         return Markup("<strong>{}</strong> {}").format(self.say(heading), self.say(text, **params))

@@ -7,7 +7,7 @@ from functools import cache
 from typing import Any
 from uuid import UUID
 
-from sqlalchemy import CompoundSelect, bindparam, null, select, union_all
+from sqlalchemy import CompoundSelect, Select, bindparam, null, or_, select, union_all
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from zones.auth import Principal
@@ -172,7 +172,7 @@ async def whos_in(
                 .order_by(Employee.name)
             )
         ).all()
-        visible = [r for r in rows if r.Employee.shares_presence or r.Employee.id == actor.employee_id]
+        visible = [r for r in rows if shows_presence(r.Employee, actor.employee_id)]
         result.append(
             TeamPresenceRead(
                 team_id=team.id,
@@ -194,6 +194,25 @@ async def whos_in(
     return WhosInRead(day=day, teams=result)
 
 
+def shows_presence(colleague: Employee, viewer_id: UUID) -> bool:
+    """Whether `viewer_id` may see where `colleague` sits: unless they opted out (or it is the viewer)."""
+    return colleague.shares_presence or colleague.id == viewer_id
+
+
+def teammates(employee_id: UUID, day: date) -> Select[tuple[UUID]]:
+    """SQL: the people of the employee's teams on `day` (a circle stops counting after its end),
+    the teams `whos_in` lists; the employee is among them."""
+    teams = (
+        select(Team.id)
+        .join(team_membership, team_membership.c.team_id == Team.id)
+        .where(
+            team_membership.c.employee_id == employee_id,
+            or_(Team.ends_on.is_(None), Team.ends_on >= day),
+        )
+    )
+    return select(team_membership.c.employee_id).where(team_membership.c.team_id.in_(teams))
+
+
 async def me(session: AsyncSession, actor: Principal) -> MeRead:
     """The caller as the API shows them, with their presence choice."""
     return _me(await session.get_one(Employee, actor.employee_id))
@@ -211,4 +230,4 @@ def _me(employee: Employee) -> MeRead:
     return MeRead(employee.id, employee.email, employee.name, employee.role.value, employee.shares_presence)
 
 
-__all__ = ("availability", "me", "share_presence", "whos_in")
+__all__ = ("availability", "me", "share_presence", "shows_presence", "teammates", "whos_in")

@@ -165,9 +165,13 @@ class RoomBookings:
 
     async def _own(self, booking_id: UUID) -> RoomBooking:
         booking = await self.get(booking_id, for_update=True)
+        self.check_may_change(booking)
+        return booking
+
+    def check_may_change(self, booking: RoomBooking) -> None:
+        """Attendees may see a room booking; only its organiser (or a planner) may change it."""
         if not self.actor.may_act_for(booking.organiser_id):
             raise Forbidden("Only the organiser (or a planner) may change this booking")
-        return booking
 
     async def _room(self, room_id: UUID) -> tuple[Room, Site, Policy]:
         row = (

@@ -13,7 +13,6 @@ session of its own, or it would wait for its own request.
 
 from __future__ import annotations
 
-import re
 from typing import Any, Final, cast
 
 from sqlalchemy.ext.asyncio import AsyncSession
@@ -21,9 +20,10 @@ from sqlalchemy.ext.asyncio import AsyncSession
 from zones.server.state import AppState
 
 SAFE_METHODS: Final = frozenset({"GET", "HEAD", "OPTIONS"})
-WRITING_GETS: Final = re.compile(r"^/sign-in/sso(/callback)?$")
-"""GET requests that write: single sign-on starts by recording its attempt, and the identity
-provider answers with a GET (a redirect) that signs the person in."""
+WRITES_OPT: Final = "writes"
+"""A GET handler that changes data says so with `opt={WRITES_OPT: True}` (single sign-on starts by
+recording its attempt, and the identity provider answers with a GET, a redirect, that signs the
+person in)."""
 _SCOPE_KEY: Final = "zones.session"
 
 
@@ -34,7 +34,10 @@ def _scope(scope: Any) -> dict[str, Any]:
 def writes(scope: Any) -> bool:
     """Whether the request may change data."""
     held = _scope(scope)
-    return held.get("method", "GET") not in SAFE_METHODS or bool(WRITING_GETS.match(held.get("path", "")))
+    if held.get("method", "GET") not in SAFE_METHODS:
+        return True
+    handler = held.get("route_handler")
+    return handler is not None and bool(handler.opt.get(WRITES_OPT))
 
 
 async def request_session(scope: Any) -> AsyncSession:
@@ -56,4 +59,4 @@ async def close_request_session(scope: Any) -> None:
         await AppState.of(held["app"]).database.close_session(session)
 
 
-__all__ = ("SAFE_METHODS", "close_request_session", "request_session", "writes")
+__all__ = ("SAFE_METHODS", "WRITES_OPT", "close_request_session", "request_session", "writes")

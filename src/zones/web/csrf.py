@@ -6,12 +6,18 @@ sign-in forms, the language switcher) it is a random value in a cookie that the 
 (double submit). Forms send it as the field `csrf_token`; HTMX and scripts as the header
 `X-CSRF-Token` (the base layout puts it in `hx-headers`). A request with an `Authorization` header
 is a script's, authenticated by its token alone, and needs none.
+
+Pages are sent compressed, so the token a page carries is masked afresh for every page (a random
+pad, and the token XOR the pad): a secret repeated byte for byte in compressed answers that also
+echo what the visitor sent could be guessed from their sizes (BREACH). Either form is accepted.
 """
 
 from __future__ import annotations
 
 import hmac
 import secrets
+from base64 import urlsafe_b64decode, urlsafe_b64encode
+from binascii import Error as Base64Error
 from typing import Any, Final, cast
 
 from litestar import Request
@@ -36,8 +42,36 @@ REFUSAL: Final = N_(
 
 
 def csrf_token(scope: Any) -> str:
-    """The token the page being rendered must put in its forms."""
-    return str(scope.get(SCOPE_KEY, ""))
+    """The token the page being rendered must put in its forms, masked afresh for this page."""
+    return mask(str(scope.get(SCOPE_KEY, "")))
+
+
+def mask(token: str) -> str:
+    """`token` under a new random pad: the pad, then the token XOR the pad (URL-safe base64)."""
+    raw = token.encode()
+    pad = secrets.token_bytes(len(raw))
+    return urlsafe_b64encode(pad + bytes(a ^ b for a, b in zip(pad, raw, strict=True))).decode()
+
+
+def unmask(given: str) -> bytes:
+    """The token a masked value carries (b"" when it is not a masked value)."""
+    try:
+        both = urlsafe_b64decode(given.encode("ascii"))
+    except (Base64Error, UnicodeEncodeError, ValueError):
+        return b""
+    half = len(both) // 2
+    if not half or len(both) % 2:
+        return b""
+    return bytes(a ^ b for a, b in zip(both[:half], both[half:], strict=True))
+
+
+def token_matches(given: str, expected: str) -> bool:
+    """Whether a request's token is the expected one, masked or as it is."""
+    if not given or not expected:
+        return False
+    wanted = expected.encode()
+    as_sent = given.encode("utf-8", "surrogateescape")  # bytes: any text a client sends compares
+    return hmac.compare_digest(as_sent, wanted) or hmac.compare_digest(unmask(given), wanted)
 
 
 class CsrfMiddleware:
@@ -69,7 +103,7 @@ class CsrfMiddleware:
             given = headers.get(CSRF_HEADER.encode(), b"").decode("latin-1")
             if not given and request.headers.get("content-type", "").startswith(FORM_TYPES):
                 given = str((await request.form()).get(CSRF_FIELD, ""))
-            if new_cookie is not None or not given or not hmac.compare_digest(given, expected):
+            if new_cookie is not None or not token_matches(given, expected):
                 await refuse(request, send)
                 return
         if new_cookie is None:

@@ -1,10 +1,14 @@
 /* The floor plan's keyboard: the map is one tab stop (a roving tabindex), the arrow keys move
    focus to the nearest desk in that direction, Enter (or Space) opens the desk. Moving focus never
    calls the server; only opening a desk does (it follows the desk's link). Without this script
-   every desk is its own tab stop, and the list view holds the same data. */
+   every desk is its own tab stop, and the list view holds the same data.
+   Workshop rooms (tiles inside their zone, links to the room's day) join the desks in the one
+   roving tabindex rather than getting tab stops of their own: the map stays a single tab stop, and
+   a room is reached with the arrow keys by where it lies, like a desk. */
 (function () {
   "use strict";
 
+  var PLACES = "a.desk, a.room";
   var DIRECTIONS = {
     ArrowRight: [1, 0], ArrowLeft: [-1, 0], ArrowDown: [0, 1], ArrowUp: [0, -1]
   };
@@ -34,7 +38,7 @@
   }
 
   function setUp(map) {
-    var desks = Array.prototype.slice.call(map.querySelectorAll("a.desk"));
+    var desks = Array.prototype.slice.call(map.querySelectorAll(PLACES));
     if (!desks.length) { return; }
     var current = desks[0];
     desks.forEach(function (desk) { desk.setAttribute("tabindex", desk === current ? "0" : "-1"); });
@@ -47,7 +51,7 @@
     }
 
     map.addEventListener("focusin", function (event) {
-      var desk = event.target.closest ? event.target.closest("a.desk") : null;
+      var desk = event.target.closest ? event.target.closest(PLACES) : null;
       if (desk && desk !== current) {
         current.setAttribute("tabindex", "-1");
         desk.setAttribute("tabindex", "0");
@@ -56,7 +60,7 @@
     });
 
     map.addEventListener("keydown", function (event) {
-      var desk = event.target.closest ? event.target.closest("a.desk") : null;
+      var desk = event.target.closest ? event.target.closest(PLACES) : null;
       if (!desk || event.altKey || event.ctrlKey || event.metaKey) { return; }
       var direction = DIRECTIONS[event.key];
       if (direction) {
