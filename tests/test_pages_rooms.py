@@ -499,3 +499,17 @@ async def test_odd_addresses_lead_somewhere_useful(pages: Pages) -> None:
     assert unknown.status_code == 404
     plain = await pages.get("ann", "/workshop-rooms/people", q="ann")
     assert plain.status_code == 303  # without HTMX the search is the form's
+
+
+async def test_without_htmx_the_search_goes_to_the_form_keeping_the_colleagues_ticked(pages: Pages) -> None:
+    world = pages.world
+    room = str(world.rooms["W-HAVNEN"].id)
+    ticked = [email(world, "bob"), email(world, "eve")]
+    plain = await pages.get(
+        "ann", "/workshop-rooms/people", q="sen", room=room, day=TUESDAY.isoformat(), attendees=ticked
+    )
+    assert plain.status_code == 303
+    location = urlsplit(plain.headers["location"])
+    assert location.path == "/workshop-rooms/book"
+    query = parse_qs(location.query)
+    assert query["attendees"] == ticked and query["q"] == ["sen"] and query["room"] == [room]

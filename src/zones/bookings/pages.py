@@ -8,7 +8,6 @@ after the redirect in the page's status region.
 
 from __future__ import annotations
 
-from dataclasses import dataclass
 from datetime import date, datetime
 from typing import Any, Final, Literal
 from uuid import UUID
@@ -36,6 +35,7 @@ from zones.errors import ZonesError
 from zones.models import BookingStatus, Period
 from zones.server.problems import status_of
 from zones.server.state import AppState
+from zones.web.forms import Problem
 from zones.web.i18n import N_
 from zones.web.render import environment, gettext_for, page_locale, render
 
@@ -97,14 +97,6 @@ DONE: Final = {
     ),
 }
 """The confirmations after a change, by the `done` a redirect names: a heading and a sentence."""
-
-
-@dataclass(frozen=True)
-class Problem:
-    """A problem for the error summary: the element on the page it is about, and its text."""
-
-    target: str
-    text: str
 
 
 class Words:

@@ -22,7 +22,6 @@ from litestar.di import NamedDependency
 from litestar.params import FromQuery, URLEncodedBody
 from litestar.response import Redirect
 from msgspec import Struct
-from sqlalchemy import select
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from zones.auth.principal import Principal
@@ -38,15 +37,14 @@ from zones.bookings.floorplan import (
     home_site,
     next_working_day,
 )
-from zones.bookings.pages import Problem
+from zones.bookings.rules import site_last_bookable_day
 from zones.bookings.schemas import BookingRead
-from zones.bookings.times import local_today
 from zones.bookings.words import PERIOD_IN_TEXT, PERIODS
 from zones.errors import Conflict, InvalidInput, NotFound, RuleRefused, ZonesError
-from zones.models import Activity, Desk, Floor, Period, Policy, Site, Zone
+from zones.models import Activity, Desk, Floor, Period, Site, Zone
 from zones.server.state import AppState
+from zones.web.forms import Problem, date_or_none, uuid_or_none
 from zones.web.i18n import N_
-from zones.web.params import date_or_none, uuid_or_none
 from zones.web.render import environment, gettext_for, page_locale, render
 
 PERIOD_NAMES: Final = PERIOD_IN_TEXT
@@ -428,8 +426,7 @@ class PlanPages(Controller):
         until: str | None = None,
     ) -> SeriesForm:
         """The series form as first shown (the day's weekday, four weeks on), or as it was sent."""
-        horizon = await session.scalar(select(Policy.booking_horizon_days).where(Policy.site_id == site.id))
-        last = local_today(site, app_state.clock()) + timedelta(days=horizon or 0)
+        last = await site_last_bookable_day(session, site, app_state.clock())
         if until is None:
             until = max(day, min(day + timedelta(weeks=SERIES_WEEKS), last)).isoformat()
         return SeriesForm(

@@ -31,25 +31,24 @@ from zones.auth.principal import Principal
 from zones.bookings.context import BookingContext
 from zones.bookings.controllers import booking_dependencies
 from zones.bookings.floorplan import home_site, next_working_day
+from zones.bookings.presence import teammates
 from zones.bookings.rooms import RoomBookings
+from zones.bookings.rules import site_last_bookable_day
 from zones.bookings.times import local_today, site_zone, to_utc
 from zones.errors import NotFound, RuleRefused, ZonesError
 from zones.models import (
     Employee,
     Floor,
-    Policy,
     Room,
     RoomBooking,
     RoomBookingStatus,
     Site,
-    Team,
     Zone,
-    team_membership,
 )
 from zones.server.problems import status_of
 from zones.text import control_character
+from zones.web.forms import Problem, date_or_none, uuid_or_none
 from zones.web.i18n import N_
-from zones.web.params import date_or_none, uuid_or_none
 from zones.web.render import environment, gettext_for, page_locale, render
 
 TIME_FORMAT: Final = {"da": "HH.mm", "en": "HH:mm"}
@@ -150,14 +149,6 @@ DONE: Final = {
 
 
 @dataclass(frozen=True)
-class Problem:
-    """A problem for the error summary: the element on the page it is about, and its text."""
-
-    target: str
-    text: str
-
-
-@dataclass(frozen=True)
 class Busy:
     """A booked interval of a room on the day shown, in the site's time."""
 
@@ -236,15 +227,17 @@ class BookingForm:
         )
 
     def query(self, **changes: str) -> str:
-        values = {
+        """The form as an address's query (the colleagues ticked so far included)."""
+        values: dict[str, str | list[str]] = {
             "room": self.room,
             "day": self.day,
             "start": self.start,
             "end": self.end,
             "title": self.title,
+            "attendees": self.attendees,
         }
         values.update(changes)
-        return urlencode({key: value for key, value in values.items() if value})
+        return urlencode({key: value for key, value in values.items() if value}, doseq=True)
 
 
 class RoomWords:
@@ -394,11 +387,6 @@ async def room_at(session: Any, room_id: UUID | None) -> tuple[Room, Zone, Floor
     return tuple(row) if row is not None else None
 
 
-async def last_bookable_day(session: Any, site: Site, now: datetime) -> date:
-    horizon = await session.scalar(select(Policy.booking_horizon_days).where(Policy.site_id == site.id))
-    return local_today(site, now) + timedelta(days=int(horizon or 0))
-
-
 async def rooms_of_day(
     context: BookingContext, site: Site, day: date, chosen: UUID | None, bookable_day: bool
 ) -> list[RoomDay]:
@@ -445,8 +433,8 @@ async def rooms_of_day(
 
 async def my_room_bookings(rooms: RoomBookings, site: Site, until: datetime) -> list[MyRoomBooking]:
     """The person's room bookings (organiser or attendee) that are not over and start before `until`."""
-    page = await rooms.list_for_me("upcoming", LimitOffset(limit=200, offset=0))
-    listed = [b for b in page.items if b.status is RoomBookingStatus.BOOKED and b.starts_at < until]
+    page = await rooms.list_for_me("upcoming", LimitOffset(limit=200, offset=0), booked_only=True)
+    listed = [b for b in page.items if b.starts_at < until]
     if not listed:
         return []
     session, me = rooms.session, rooms.actor.employee_id
@@ -505,16 +493,12 @@ async def one_of_mine(rooms: RoomBookings, site: Site, booking_id: UUID | None) 
 
 
 async def team_people(session: Any, me: UUID, day: date) -> list[Person]:
-    """The active people of my teams (circles that have not ended), me left out."""
-    my_teams = select(team_membership.c.team_id).where(team_membership.c.employee_id == me)
+    """The active people of my teams (circles that have not ended), me left out: the teams who's-in
+    lists (`presence.teammates`)."""
     rows = await session.execute(
         select(Employee.id, Employee.name, Employee.email)
-        .join(team_membership, team_membership.c.employee_id == Employee.id)
-        .join(Team, Team.id == team_membership.c.team_id)
-        .where(team_membership.c.team_id.in_(my_teams))
-        .where(or_(Team.ends_on.is_(None), Team.ends_on >= day))
+        .where(Employee.id.in_(teammates(me, day)))
         .where(Employee.active.is_(True), Employee.id != me)
-        .distinct()
         .order_by(Employee.name, Employee.email)
     )
     return [Person(*row) for row in rows.all()]
@@ -775,7 +759,7 @@ async def rooms_day_page(
     now = context.now()
     day = day or default_day(site, now)
     today = local_today(site, now)
-    last = await last_bookable_day(context.session, site, now)
+    last = await site_last_bookable_day(context.session, site, now)
     working = day.isoweekday() in site.working_days
     bookable = working and today <= day <= last
     said = await words(request)
@@ -850,7 +834,7 @@ async def booking_page(
     day = date_or_none(form.day) or default_day(site, now)
     form.day = form.day or day.isoformat()
     if not form.start or not form.end:
-        last = await last_bookable_day(session, site, now)
+        last = await site_last_bookable_day(session, site, now)
         bookable = day.isoweekday() in site.working_days and local_today(site, now) <= day <= last
         shown = await rooms_of_day(context, site, day, room.id, bookable)
         free = next((r.free_hours for r in shown if r.room.id == room.id), [])

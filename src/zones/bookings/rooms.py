@@ -60,8 +60,11 @@ class RoomBookings:
             raise NotFound.of("room booking", booking_id)
         return booking
 
-    async def list_for_me(self, scope: Scope, page: LimitOffset) -> OffsetPagination[RoomBookingRead]:
-        """Room bookings the actor organises or attends: `upcoming`, `past` or `all`."""
+    async def list_for_me(
+        self, scope: Scope, page: LimitOffset, *, booked_only: bool = False
+    ) -> OffsetPagination[RoomBookingRead]:
+        """Room bookings the actor organises or attends: `upcoming`, `past` or `all` (only those still
+        booked, not cancelled, with `booked_only`)."""
         me = self.actor.employee_id
         now = self.context.now()
         attending = select(RoomAttendee.room_booking_id).where(RoomAttendee.employee_id == me)
@@ -72,6 +75,8 @@ class RoomBookings:
             statement = statement.where(RoomBooking.ends_at > now)
         elif scope == "past":
             statement = statement.where(RoomBooking.ends_at <= now)
+        if booked_only:
+            statement = statement.where(RoomBooking.status == RoomBookingStatus.BOOKED)
         total = await count(self.session, statement)
         rows = await self.session.scalars(
             statement.options(selectinload(RoomBooking.attendees))

@@ -76,9 +76,20 @@ def check_not_past(site: Site, day: date, ends_at: datetime, now: datetime) -> N
         )
 
 
+def last_bookable_day(site: Site, horizon_days: int, now: datetime) -> date:
+    """The furthest day a booking horizon of `horizon_days` allows at the site now."""
+    return local_today(site, now) + timedelta(days=horizon_days)
+
+
+async def site_last_bookable_day(session: AsyncSession, site: Site, now: datetime) -> date:
+    """The furthest day the site's policy allows booking now (what the pages offer)."""
+    horizon = await session.scalar(select(Policy.booking_horizon_days).where(Policy.site_id == site.id))
+    return last_bookable_day(site, int(horizon or 0), now)
+
+
 def check_horizon(site: Site, policy: Policy, day: date, now: datetime) -> None:
     """No bookings further ahead than the policy's booking horizon."""
-    last = local_today(site, now) + timedelta(days=policy.booking_horizon_days)
+    last = last_bookable_day(site, policy.booking_horizon_days, now)
     if day > last:
         raise RuleRefused(
             "beyond-horizon",
