@@ -9,6 +9,7 @@ import pytest
 from sqlalchemy import func, select
 
 from helpers import load_demo, minimal_office, refused_by_the_database, write_office
+from zones.clock import Clock, utc_now
 from zones.db import Database
 from zones.models import Desk, Employee, Floor, PolicyThreshold, Room, Site, Team, TeamKind, Zone
 from zones.office.load import load_office
@@ -21,10 +22,10 @@ async def _count(database: Database, model: type) -> int:
         return int(await session.scalar(select(func.count()).select_from(model)) or 0)
 
 
-async def _load(database: Database, path: Path):  # type: ignore[no-untyped-def]
+async def _load(database: Database, path: Path, clock: Clock = utc_now):  # type: ignore[no-untyped-def]
     office = load_office_file(path)
     async with database.write_session() as session:
-        return await load_office(session, office, load_policy_file(default_policy_file()))
+        return await load_office(session, office, load_policy_file(default_policy_file()), clock=clock)
 
 
 async def test_demo_office_loads_completely(db: Database) -> None:
@@ -154,7 +155,7 @@ async def test_a_reload_that_drops_a_booked_desk_changes_nothing_and_says_why(
     path = tmp_path / "office.toml"
     path.write_text(trimmed, encoding="utf-8")
     with pytest.raises(PlacesStillBooked, match="desk Q1-03 has 1 upcoming booking"):
-        await _load(db, path)
+        await _load(db, path, world.clock)  # "upcoming" as of the world's day, whatever today is
     assert await _count(db, Desk) == 99, "nothing was removed"
 
 
