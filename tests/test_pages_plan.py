@@ -5,6 +5,7 @@ POST) through the booking service, with a refusal's reason and alternatives on t
 from __future__ import annotations
 
 import re
+from datetime import date
 from html import unescape
 from typing import Any
 from urllib.parse import parse_qs, urlsplit
@@ -636,4 +637,17 @@ async def test_a_series_needs_the_csrf_token(pages: Pages) -> None:
     world = pages.world
     fields = series_fields(world, "Q1-01", ["2"], "2026-12-15")
     assert (await pages.post("ann", "/plan/book-series", fields, csrf=False)).status_code == 403
+    assert await bookings_of(world, "ann") == []
+
+
+async def test_a_public_holiday_is_refused_on_the_page_in_its_language(pages: Pages) -> None:
+    world = pages.world
+    christmas = date(2026, 12, 25)
+    world.clock.set_local(date(2026, 12, 21), 8)
+    fields = {"desk": str(world.desk("Q1-01")), "day": christmas.isoformat(), "period": "full"}
+    refused = await pages.post("ann", "/plan/book", fields)
+    assert refused.status_code == 422
+    assert "Friday 25 December is a public holiday (Christmas Day)" in text_of(refused.text)
+    danish = await pages.post("ann", "/plan/book", fields, language="da")
+    assert danish.status_code == 422 and "fredag 25. december er en helligdag" in text_of(danish.text)
     assert await bookings_of(world, "ann") == []

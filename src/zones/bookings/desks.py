@@ -22,6 +22,7 @@ from zones.bookings.rules import (
     check_attendance_cap,
     check_bookable,
     check_horizon,
+    check_not_closed,
     check_not_past,
     check_working_day,
     check_zone_cap,
@@ -215,6 +216,8 @@ class DeskBookings:
             )
         if facts.own_booking_id is not None:
             raise _already_booked(employee.name, facts.own_booking_id, day)
+        # Last of the reads: a refused booking (desk taken) costs no statement more for it.
+        await check_not_closed(connection, site, day, zone.id)
         if zone.occupancy_cap is not None:
             # Serialise bookings into a capped zone so two of them cannot both take the last place.
             await connection.execute(queries.LOCK_ZONE, {"zone_id": zone.id})
@@ -478,6 +481,7 @@ class DeskBookings:
         check_working_day(place.site, day)
         check_not_past(place.site, day, ends_at, now)
         check_horizon(place.site, place.policy, day, now)
+        await check_not_closed(await self.session.connection(), place.site, day, place.zone.id)
         check_accessible_hold(place.policy, place.desk, employee, day, local_today(place.site, now))
         await check_attendance_cap(self.session, place.site, place.policy, employee, day, ignore)
         if place.zone.occupancy_cap is not None:

@@ -39,7 +39,7 @@ from zones.bookings.floorplan import (
 )
 from zones.bookings.rules import site_last_bookable_day
 from zones.bookings.schemas import BookingRead
-from zones.bookings.words import PERIOD_IN_TEXT, PERIODS
+from zones.bookings.words import CLOSED_REFUSALS, PERIOD_IN_TEXT, PERIODS
 from zones.errors import Conflict, InvalidInput, NotFound, RuleRefused, ZonesError
 from zones.models import Activity, Desk, Floor, Period, Site, Zone
 from zones.server.state import AppState
@@ -82,6 +82,7 @@ REFUSALS: Final = {
     "already-booked": N_("%(name)s already has a desk on %(day)s at that time. Move that booking instead."),
     "desk-not-bookable": N_("Desk %(desk)s cannot be booked: it is a drop-in place or out of use."),
     "not-a-working-day": N_("%(day)s is not a working day at the office. Choose another day."),
+    **CLOSED_REFUSALS,
     "in-the-past": N_("%(day)s is over. Choose today or a later day."),
     "beyond-horizon": N_(
         "You can book %(horizon_days)s days ahead. The last day you can book now is %(last_bookable_day)s."

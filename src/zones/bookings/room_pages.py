@@ -35,6 +35,7 @@ from zones.bookings.presence import teammates
 from zones.bookings.rooms import RoomBookings
 from zones.bookings.rules import site_last_bookable_day
 from zones.bookings.times import local_today, site_zone, to_utc
+from zones.bookings.words import CLOSED_REFUSALS
 from zones.errors import NotFound, RuleRefused, ZonesError
 from zones.models import (
     Employee,
@@ -86,6 +87,7 @@ REFUSALS: Final = {
     "room-booking.too-long": N_("A room booking can last at most %(max_hours)s hours."),
     "room-booking.crosses-midnight": N_("A room booking must end on the day it starts."),
     "not-a-working-day": N_("%(day)s is not a working day at the office. Choose another day."),
+    **CLOSED_REFUSALS,
     "outside-opening-hours": N_(
         "The office is open from %(opens)s to %(closes)s. Choose a time within those hours."
     ),
@@ -115,6 +117,8 @@ REFUSAL_TARGETS: Final = {
     "room-booking.too-long": "end",
     "room-booking.crosses-midnight": "end",
     "not-a-working-day": "day",
+    "closed.holiday": "day",
+    "closed.closure": "day",
     "outside-opening-hours": "start",
     "beyond-horizon": "day",
     "invalid-attendee": "attendees",

@@ -15,7 +15,7 @@ from sqlalchemy.orm import selectinload
 from uuid_utils.compat import uuid7
 
 from zones.bookings.context import BookingContext, Scope, count
-from zones.bookings.rules import check_horizon, check_opening_hours, check_working_day
+from zones.bookings.rules import check_horizon, check_not_closed, check_opening_hours, check_working_day
 from zones.bookings.schemas import RoomBookingRead
 from zones.bookings.times import site_zone, to_utc
 from zones.calendar.events import lifelong_uid
@@ -104,6 +104,9 @@ class RoomBookings:
             raise NotFound.of("employee", organiser_id)
         room, site, policy = await self._room(room_id)
         start, end = self._times(site, policy, starts_at, ends_at)
+        await check_not_closed(
+            await self.session.connection(), site, start.astimezone(site_zone(site)).date(), room.zone_id
+        )
         people = await self._attendees(attendees, organiser)
         self._check_capacity(room, len(people))
         booking_id = uuid7()

@@ -7,10 +7,11 @@ from datetime import date, datetime, timedelta
 from uuid import UUID
 
 from sqlalchemy import func, select
-from sqlalchemy.ext.asyncio import AsyncSession
+from sqlalchemy.ext.asyncio import AsyncConnection, AsyncSession
 
 from zones.bookings.queries import desk_is_free
 from zones.bookings.times import iso_week_days, local_today, site_zone
+from zones.closures.days import ClosedDay, closed_on
 from zones.errors import RuleRefused
 from zones.models import ACTIVE_STATUSES, Booking, Desk, DeskSlot, Employee, Half, Period, Policy, Site, Zone
 from zones.weekdays import Weekday
@@ -39,6 +40,42 @@ def check_working_day(site: Site, day: date) -> None:
             params={"day": day.isoformat(), "site": site.name},
             working_days=[Weekday.from_iso(d).value for d in site.working_days],
         )
+
+
+async def check_not_closed(connection: AsyncConnection, site: Site, day: date, zone_id: UUID) -> None:
+    """No bookings on the site country's public holidays, nor where a planner closed the site, the
+    floor or the zone that day (one statement; the holidays are kept in memory)."""
+    closed = await closed_on(connection, site.id, day, zone_id)
+    if closed is not None:
+        raise closed_refusal(closed)
+
+
+def closed_refusal(closed: ClosedDay) -> RuleRefused:
+    """The refusal of a booking on a closed day, naming the holiday or the closure's reason."""
+    day = closed.day
+    if closed.kind == "holiday":
+        return RuleRefused(
+            "closed",
+            "Closed for a public holiday",
+            f"{day:%A %Y-%m-%d} is a public holiday ({closed.name}); {closed.place} is closed",
+            message_id="closed.holiday",
+            params={"day": day.isoformat(), "name": closed.name, "place": closed.place},
+        )
+    assert closed.starts_on is not None and closed.ends_on is not None
+    return RuleRefused(
+        "closed",
+        "Closed",
+        f"{closed.place} is closed on {day:%A %Y-%m-%d}: {closed.name}",
+        message_id="closed.closure",
+        params={
+            "day": day.isoformat(),
+            "reason": closed.name,
+            "place": closed.place,
+            "starts_on": closed.starts_on.isoformat(),
+            "ends_on": closed.ends_on.isoformat(),
+        },
+        closure_id=str(closed.closure_id),
+    )
 
 
 def check_opening_hours(site: Site, starts_at: datetime, ends_at: datetime) -> None:

@@ -1,5 +1,6 @@
 """Words for bookings that several pages use, in one place: the names of the times of day, as a
-heading or list entry says them ("Whole day") and as they stand inside a sentence ("whole day")."""
+heading or list entry says them ("Whole day") and as they stand inside a sentence ("whole day"),
+and the refusals every kind of booking can meet (a closed day)."""
 
 from __future__ import annotations
 
@@ -31,3 +32,11 @@ PERIOD_IN_TEXT: Final = {period: words.in_text for period, words in PERIODS.item
 """A period inside a sentence: "Tuesday 1 December, whole day" (the floor plan, confirmations)."""
 
 __all__ = ("PERIODS", "PERIOD_IN_TEXT", "PERIOD_NAMES", "PeriodWords")
+
+CLOSED_REFUSALS: Final = {
+    "closed.holiday": N_(
+        "%(day)s is a public holiday (%(name)s), so %(place)s is closed. Choose another day."
+    ),
+    "closed.closure": N_("%(place)s is closed on %(day)s: %(reason)s. Choose another day."),
+}
+"""A desk or a room on a closed day (`rules.closed_refusal`), by message id."""

@@ -10,8 +10,10 @@ from dataclasses import replace
 import click
 
 from zones import __version__
+from zones.cli.analytics import analytics
 from zones.cli.audit import audit
 from zones.cli.bookings import bookings
+from zones.cli.closures import closures
 from zones.cli.database import db
 from zones.cli.office import office
 from zones.cli.osa import osa
@@ -47,8 +49,9 @@ def main(ctx: click.Context, database_url: str) -> None:
     ctx.obj = Invocation(settings, ctx.obj if callable(ctx.obj) else utc_now)
 
 
-for command in (db, office, staff, user, bookings, plan, osa, outbox, audit, serve, demo):
+for command in (db, office, staff, user, bookings, plan, osa, outbox, audit, analytics, serve, demo):
     main.add_command(command)
+main.add_command(closures)
 plan.add_command(plan_scenario)
 plan.add_command(plan_generate)
 

@@ -21,6 +21,7 @@ from zones.models.booking import (
     RoomBooking,
     RoomBookingStatus,
 )
+from zones.models.closure import Closure
 from zones.models.desk import Desk
 from zones.models.employee import Employee, Role
 from zones.models.floor import Floor
@@ -50,6 +51,7 @@ __all__ = (
     "BookingSeries",
     "BookingStatus",
     "CalendarFeed",
+    "Closure",
     "Desk",
     "DeskSlot",
     "Employee",

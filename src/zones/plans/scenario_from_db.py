@@ -11,6 +11,7 @@ from sqlalchemy import and_, select
 from sqlalchemy.ext.asyncio import AsyncSession
 from sqlalchemy.orm import selectinload
 
+from zones.closures.days import site_closed_days
 from zones.errors import InvalidInput
 from zones.models import (
     ACTIVE_STATUSES,
@@ -75,8 +76,14 @@ def parse_iso_week(text: str) -> date:
 async def scenario_for_site(
     session: AsyncSession, site_id: UUID, days: tuple[date, ...]
 ) -> tuple[planning.Scenario, KeyMap]:
-    """The site's office, staff, teams, wishes, absences and existing bookings for `days`."""
+    """The site's office, staff, teams, wishes, absences and existing bookings for `days`.
+
+    Days the whole site is closed (its country's public holidays, closures of the site) are left
+    out: nobody can book them, so the planner must not send anyone in.
+    """
     site = await session.get_one(Site, site_id)
+    closed = await site_closed_days(session, site, days)
+    days = tuple(day for day in days if day not in closed)
     policy = await session.scalar(
         select(Policy).where(Policy.site_id == site_id).options(selectinload(Policy.thresholds))
     )
@@ -316,7 +323,8 @@ async def stored_plan(session: AsyncSession, plan_id: UUID | None = None) -> Sto
             seat.activity,  # type: ignore[arg-type]
         )
         for seat in await session.scalars(select(PlanSeat).where(PlanSeat.plan_id == row.id))
-        if seat.employee_id in people
+        # A seat on a day closed since the plan was made is no longer part of it.
+        if seat.employee_id in people and seat.day in scenario.days
     }
     elapsed = row.progress.get("elapsed_s") if row.progress else None
     run = f"finished {row.finished_at:%Y-%m-%d %H:%M %Z}" if row.finished_at else f"{row.status.value}"

@@ -26,6 +26,7 @@ from litestar.openapi.spec import Components, Tag
 from litestar.plugins.htmx import HTMXPlugin
 
 from zones import __version__
+from zones.analytics.controllers import AnalyticsController
 from zones.auth.links import SignInLinkController
 from zones.auth.middleware import authentication_middleware, security_schemes
 from zones.auth.oidc import SsoController
@@ -43,6 +44,7 @@ from zones.calendar.controllers import CalendarController
 from zones.calendar.outbox import calendar_config
 from zones.calendar.sender import mail_task
 from zones.clock import utc_now
+from zones.closures.controllers import ClosureController
 from zones.db import Database, create_database
 from zones.db.migrate import alembic_config
 from zones.office.controllers import controllers as office_controllers
@@ -160,6 +162,8 @@ def create_app(
             *booking_controllers,
             CalendarController,
             PlanController,
+            ClosureController,
+            AnalyticsController,
             SignInController,
             SsoController,
             SignInLinkController,
@@ -195,6 +199,13 @@ def create_app(
                 Tag(name="Calendar", description="Bookings as iCalendar: downloads and subscription feeds"),
                 Tag(
                     name="Planning", description="CP-SAT plans of office days and seats, densification flags"
+                ),
+                Tag(name="Closures", description="Public holidays and closures of a site, a floor or a zone"),
+                Tag(
+                    name="Analytics",
+                    description=(
+                        "Occupancy: planned, booked, checked in and no-shows; space per person; CSV, charts"
+                    ),
                 ),
                 Tag(name="Health", description="Liveness and schema status"),
             ],
