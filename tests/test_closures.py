@@ -3,6 +3,7 @@ closure cancels the bookings it hits (with a CANCEL to each person), and plans l
 
 from __future__ import annotations
 
+import asyncio
 from collections.abc import AsyncIterator
 from dataclasses import dataclass
 from datetime import date, datetime
@@ -330,3 +331,52 @@ async def test_a_plan_scenario_leaves_out_holidays_and_site_closures_but_not_zon
         assert CHRISTMAS in days
         scenario, _ = await scenario_for_site(session, site.id, days)
     assert scenario.days == (date(2026, 12, 21), date(2026, 12, 23), date(2026, 12, 24))
+
+
+# --- a closure and bookings at the same moment ----------------------------------------------------
+
+
+async def test_a_booking_in_flight_when_a_closure_is_added_is_cancelled_by_it(world: World) -> None:
+    """The closure waits for the booking being made on its day, then finds and cancels it."""
+    day = weekday(2)
+    async with world.db.write_session() as booking_session:
+        booked = await DeskBookings(world.context(booking_session, "ann")).book(
+            world.desk("Q1-03"), day, Period.FULL
+        )
+        closing = asyncio.create_task(close(world, day, day, "Burst pipe"))
+        await asyncio.sleep(0.5)
+        assert not closing.done(), "the closure went ahead while a booking on its day was in flight"
+    outcome = await closing
+    assert [b.id for b in outcome.cancelled] == [booked.id]
+    async with world.db.read_session() as session:
+        assert await session.scalar(select(Booking.status).where(Booking.id == booked.id)) is (
+            BookingStatus.CANCELLED
+        )
+
+
+async def test_a_booking_made_while_a_closure_is_being_added_is_refused(world: World) -> None:
+    """The booking waits for the closure being added on its day, then sees it and is refused."""
+    day = weekday(2)
+    async with world.db.write_session() as session:
+        site = await session.get_one(Site, world.site.id)
+        where = await service.place_in(session, site)
+        await service.add_closure(
+            session,
+            where,
+            day,
+            day,
+            "Burst pipe",
+            created_by_id=world.people["planner"].employee_id,
+            now=world.clock(),
+            calendar=world.calendar,
+        )
+        booking = asyncio.create_task(
+            as_(world, "ann", lambda ctx: DeskBookings(ctx).book(world.desk("Q1-03"), day, Period.FULL))
+        )
+        await asyncio.sleep(0.5)
+        assert not booking.done(), "the booking went ahead while a closure of its day was being added"
+    with pytest.raises(RuleRefused) as refused:
+        await booking
+    assert refused.value.message_id == "closed.closure"
+    async with world.db.read_session() as check:
+        assert list(await check.scalars(select(Booking))) == []

@@ -217,7 +217,7 @@ class DeskBookings:
         if facts.own_booking_id is not None:
             raise _already_booked(employee.name, facts.own_booking_id, day)
         # Last of the reads: a refused booking (desk taken) costs no statement more for it.
-        await check_not_closed(connection, site, day, zone.id)
+        await check_not_closed(connection, site, day, zone.id, day_held=True)  # held by the facts read
         if zone.occupancy_cap is not None:
             # Serialise bookings into a capped zone so two of them cannot both take the last place.
             await connection.execute(queries.LOCK_ZONE, {"zone_id": zone.id})

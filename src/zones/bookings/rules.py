@@ -11,7 +11,7 @@ from sqlalchemy.ext.asyncio import AsyncConnection, AsyncSession
 
 from zones.bookings.queries import desk_is_free
 from zones.bookings.times import iso_week_days, local_today, site_zone
-from zones.closures.days import ClosedDay, closed_on
+from zones.closures.days import ClosedDay, closed_on, hold_day
 from zones.errors import RuleRefused
 from zones.models import ACTIVE_STATUSES, Booking, Desk, DeskSlot, Employee, Half, Period, Policy, Site, Zone
 from zones.weekdays import Weekday
@@ -42,9 +42,14 @@ def check_working_day(site: Site, day: date) -> None:
         )
 
 
-async def check_not_closed(connection: AsyncConnection, site: Site, day: date, zone_id: UUID) -> None:
+async def check_not_closed(
+    connection: AsyncConnection, site: Site, day: date, zone_id: UUID, *, day_held: bool = False
+) -> None:
     """No bookings on the site country's public holidays, nor where a planner closed the site, the
-    floor or the zone that day (one statement; the holidays are kept in memory)."""
+    floor or the zone that day (one statement; the holidays are kept in memory). Unless an earlier
+    statement of the transaction took the day's hold (`day_held`), it is taken first."""
+    if not day_held:
+        await hold_day(connection, day)
     closed = await closed_on(connection, site.id, day, zone_id)
     if closed is not None:
         raise closed_refusal(closed)

@@ -17,7 +17,7 @@ from typing import Any, Literal
 from uuid import UUID
 
 import holidays
-from sqlalchemy import BindParameter, Select, and_, bindparam, or_, select
+from sqlalchemy import BindParameter, Select, and_, bindparam, func, or_, select, text
 from sqlalchemy.ext.asyncio import AsyncConnection, AsyncSession
 from sqlalchemy.orm import aliased
 
@@ -88,6 +88,42 @@ def covers(day: Any, zone_id: Any) -> Any:
             Closure.floor_id == zone_floor,
         ),
     )
+
+
+DAY_LOCKS = 0x5A4F
+"""The advisory-lock namespace of the days of bookings and closures (PostgreSQL), "ZO"."""
+DAY_LOCK_SHARED = func.pg_advisory_xact_lock_shared(DAY_LOCKS, bindparam("day_lock"))
+"""A booking's hold on its day until it commits: booking statements add it to their first read."""
+LOCK_DAYS = text(
+    "SELECT pg_advisory_xact_lock(CAST(:namespace AS integer), d)"
+    " FROM generate_series(CAST(:first AS integer), CAST(:last AS integer)) AS d"
+).bindparams(namespace=DAY_LOCKS)
+"""A new closure's exclusive hold on each of its days (PostgreSQL)."""
+
+
+def day_lock(day: date) -> int:
+    """The advisory-lock key of a day (its proleptic ordinal, well inside a 32-bit key)."""
+    return day.toordinal()
+
+
+async def hold_day(connection: AsyncConnection, day: date) -> None:
+    """Take the booking's shared hold on its day, on its own (PostgreSQL; SQLite serialises every
+    write already). Closures and bookings meet on it: a closure being added waits for the bookings
+    in flight on its days, and a booking that comes after waits for the closure, then sees it.
+
+    The hold must be taken by a statement *before* the one that looks for closures: a statement's
+    snapshot (READ COMMITTED) is taken when it starts, so a look that waited for the lock inside
+    the same statement would not see the closure it waited for."""
+    if connection.dialect.name == "postgresql":
+        await connection.execute(select(DAY_LOCK_SHARED), {"day_lock": day_lock(day)})
+
+
+async def hold_days(connection: AsyncConnection, first: date, last: date) -> None:
+    """A closure's exclusive hold on its days, before it looks for the bookings it cancels
+    (PostgreSQL): bookings in flight on those days commit first and are found; later ones wait and
+    then see the closure."""
+    if connection.dialect.name == "postgresql":
+        await connection.execute(LOCK_DAYS, {"first": day_lock(first), "last": day_lock(last)})
 
 
 def _closed_on_statement() -> Select[Any]:

@@ -19,7 +19,7 @@ from zones.bookings.desks import end_booking
 from zones.bookings.times import site_zone
 from zones.calendar.events import CalendarConfig
 from zones.calendar.outbox import announce_desk_booking, announce_room_booking
-from zones.closures.days import holidays_between, is_closed
+from zones.closures.days import hold_days, holidays_between, is_closed
 from zones.closures.schemas import ClosedRead, ClosureRead
 from zones.errors import InvalidInput, NotFound
 from zones.models import (
@@ -185,6 +185,7 @@ async def add_closure(
     outbox carries calendar messages only, so the CANCEL is the notice).
     """
     check_days(starts_on, ends_on)
+    await hold_days(await session.connection(), starts_on, ends_on)
     closure = Closure(
         site_id=place.site.id,
         starts_on=starts_on,
