@@ -6,7 +6,7 @@ import socket
 import subprocess
 import sys
 import time
-from collections.abc import Iterator
+from collections.abc import Iterator, Sequence
 from contextlib import contextmanager
 from pathlib import Path
 
@@ -22,14 +22,16 @@ def free_port() -> int:
 
 
 @contextmanager
-def zones_serve(env: dict[str, str], folder: Path, name: str, port: int | None = None) -> Iterator[str]:
-    """`zones serve` in its own process on a loopback port (a free one unless given): its base URL,
-    while it runs."""
+def zones_serve(
+    env: dict[str, str], folder: Path, name: str, port: int | None = None, args: Sequence[str] = ()
+) -> Iterator[str]:
+    """`zones serve` in its own process on a loopback port (a free one unless given), with any further
+    command-line `args` (e.g. `--workers 1 --no-worker`): its base URL, while it runs."""
     port = port or free_port()
     log_path = folder / f"{name}.log"
     with log_path.open("w") as log:
         process = subprocess.Popen(
-            [sys.executable, "-m", "zones", "serve", "--host", "127.0.0.1", "--port", str(port)],
+            [sys.executable, "-m", "zones", "serve", "--host", "127.0.0.1", "--port", str(port), *args],
             env=env,
             stdout=log,
             stderr=subprocess.STDOUT,

@@ -235,3 +235,19 @@ async def test_a_weekly_series_books_each_day_and_reports_each_conflict(world: W
         weekday(24): "beyond-horizon",
     }
     assert {b.series_id for b in outcome.booked} == {outcome.series.id}
+
+
+@pytest.mark.parametrize("share", [0.2, 0.3, 0.4, 0.5, 0.6, 0.7, 0.8, 0.9, 1.0])
+def test_the_weekly_cap_lets_people_book_what_the_planner_plans_for_them(share: float) -> None:
+    """A plan never sends anyone in more days than they may book (a 60 % part-timer: 2 days)."""
+    from types import SimpleNamespace
+
+    from zones.bookings.rules import weekly_day_cap
+    from zones.optimizer.planning.scenario import PlanningPolicy
+    from zones.optimizer.planning.spec import attendance_band
+
+    site = SimpleNamespace(working_days=[0, 1, 2, 3, 4])
+    policy = SimpleNamespace(attendance_min_share=0.4, attendance_max_share=0.6)
+    employee = SimpleNamespace(contracted_share=share)
+    _, planned_most = attendance_band(PlanningPolicy(), share, 5)
+    assert weekly_day_cap(site, policy, employee) == max(1, planned_most)  # type: ignore[arg-type]

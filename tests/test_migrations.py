@@ -31,6 +31,9 @@ def _inspect(url: str):  # type: ignore[no-untyped-def]
     return asyncio.run(run())
 
 
+SAQ_TABLES = ("saq_jobs", "saq_stats", "saq_versions")
+
+
 def _real(differences: list, backend: str) -> list:  # type: ignore[type-arg]
     """Drop what reflection cannot round-trip: expression indexes, and SQLite's loose column types."""
     real = []
@@ -41,6 +44,9 @@ def _real(differences: list, backend: str) -> list:  # type: ignore[type-arg]
                 continue
             if backend == "sqlite" and entry[0] == "modify_type":
                 continue
+            table = entry[1] if entry[0] == "remove_table" else getattr(entry[1], "table", None)
+            if entry[0] in ("remove_table", "remove_index") and table.name.startswith(SAQ_TABLES):
+                continue  # SAQ's queue tables (PostgreSQL): created by migration 0011, not Zones' models
             real.append(entry)
     return real
 
@@ -52,7 +58,7 @@ def test_upgrade_from_empty_builds_the_model_schema(empty_url: str, backend: str
     tables, differences, revision = _inspect(empty_url)
     assert revision == head_revision()
     assert {table.name for table in metadata.sorted_tables} <= tables
-    assert _real(differences, backend) == []
+    assert _real(differences, backend) == [], _real(differences, backend)
 
 
 def test_downgrade_to_base_removes_everything_and_upgrade_again_works(empty_url: str) -> None:

@@ -29,6 +29,8 @@ def _row(*statuses: int) -> dict[str, int]:
 
 
 EVERYONE = _row(SIGN_IN, 200, 200, 200, 200, 200)
+PLANNERS = _row(SIGN_IN, 403, 403, 403, 200, 200)
+PLANNER_FORMS = _row(401, 403, 403, 403, 422, 422)
 EXPECTED: dict[str, dict[str, int]] = {
     # request: status per role (anonymous, ann = owner, bob, eve, planner, admin)
     "GET /": EVERYONE,
@@ -44,6 +46,24 @@ EXPECTED: dict[str, dict[str, int]] = {
     "GET /bookings/{booking}.ics": _row(SIGN_IN, 200, 404, 404, 200, 200),
     "GET /workshop-rooms/bookings/{room_booking}/cancel": _row(SIGN_IN, 200, 403, 404, 200, 200),
     "POST /workshop-rooms/bookings/{room_booking}/cancel": _row(401, 303, 403, 404, 303, 303),
+    # The planner's pages: planners and admins only (employees get a 403 page); the forms posted
+    # here lack what those pages need, so planners get the form back with its problems (422).
+    "GET /planning": PLANNERS,
+    "GET /planning/staff": PLANNERS,
+    "GET /planning/office": PLANNERS,
+    "GET /planning/closures": PLANNERS,
+    "GET /planning/analytics": PLANNERS,
+    "GET /planning/runs": PLANNERS,
+    "POST /planning/staff": PLANNER_FORMS,
+    "POST /planning/office": PLANNER_FORMS,
+    "POST /planning/closures": PLANNER_FORMS,
+    "POST /planning/runs": PLANNER_FORMS,
+    # A booking's id is no plan's or closure's: planners are told there is no such thing (404).
+    "GET /planning/runs/{booking}": _row(SIGN_IN, 403, 403, 403, 404, 404),
+    "GET /planning/runs/{booking}/progress": _row(SIGN_IN, 403, 403, 403, 303, 303),
+    "POST /planning/runs/{booking}/cancel": _row(401, 403, 403, 403, 404, 404),
+    "POST /planning/runs/{booking}/apply": _row(401, 403, 403, 403, 404, 404),
+    "POST /planning/closures/{booking}/remove": _row(401, 403, 403, 403, 404, 404),
 }
 """As the API's matrix (tests/test_api_bookings.py) has it for the same actions: cancel, move and
 the calendar file of a desk booking are ann's, her planners' and her admins' (404 for others, as

@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import asyncio
 import re
 import time
 from collections.abc import AsyncIterator
@@ -123,20 +122,19 @@ async def client(world: World) -> AsyncIterator[AsyncClient]:
         yield test_client
 
 
-async def test_planners_start_a_plan_over_http_and_follow_its_progress(
+async def test_planners_queue_a_plan_over_http_and_read_its_seats_once_run(
     world: World, client: AsyncClient
 ) -> None:
+    """The API only queues the run (tests/test_plan_jobs.py has workers run it end to end)."""
     body = {"site_id": str(world.site.id), "week": "2026-W50", "time_limit_s": 2, "seed": 3}
     assert (await client.post("/plans", json=body, headers=world.headers("ann"))).status_code == 403
     started = await client.post("/plans", json=body, headers=world.headers("planner"))
     assert started.status_code == 202, started.text
     plan = started.json()
-    assert plan["status"] == "running"
-    for _ in range(120):
-        plan = (await client.get(f"/plans/{plan['id']}", headers=world.headers("planner"))).json()
-        if plan["status"] != "running":
-            break
-        await asyncio.sleep(0.25)
+    assert plan["status"] == "queued" and plan["progress"] == {}
+    # Run here what a worker would, then read it over HTTP.
+    await run_plan(world.db, plan["id"], PlanRequest(world.site.id, date(2026, 12, 7), 1, 2, 3))
+    plan = (await client.get(f"/plans/{plan['id']}", headers=world.headers("planner"))).json()
     assert plan["status"] == "done", plan
     assert plan["progress"]["stage"] and "gap" in plan["progress"]
     assert plan["kpis"]["plan"]["unseated"] == 0
@@ -234,3 +232,25 @@ def test_zones_osa_solve_proves_a_small_instance(tmp_path: Path) -> None:
 
 
 __all__ = ("Employee",)
+
+
+async def test_the_what_if_curve_is_drawn_after_the_plan_and_served_as_svg(
+    world: World, client: AsyncClient
+) -> None:
+    from zones.plans.whatif import compute_whatif, stored_sweep
+
+    async with world.db.write_session() as session:
+        request = PlanRequest(world.site.id, MONDAY, 1, 2, 3)
+        plan_id = await create_plan_row(session, request)
+    await run_plan(world.db, plan_id, request)
+    chart = f"/plans/{plan_id}/charts/whatif.svg"
+    assert (await client.get(chart, headers=world.headers("planner"))).status_code == 404
+    assert await compute_whatif(world.db, plan_id, steps=2, step_time_limit=1.0)
+    async with world.db.read_session() as session:
+        sweep = stored_sweep((await session.get_one(Plan, plan_id)).kpis)
+    assert [step.step for step in sweep.steps] == [0, 1, 2]
+    assert sweep.steps[0].desks > sweep.steps[1].desks > sweep.steps[2].desks
+    answer = await client.get(chart, headers=world.headers("planner"))
+    assert answer.status_code == 200 and answer.headers["content-type"].startswith("image/svg+xml")
+    assert b"<svg" in answer.content
+    assert (await client.get(chart, headers=world.headers("ann"))).status_code == 403

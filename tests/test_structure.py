@@ -36,9 +36,15 @@ def test_only_the_database_layer_begins_writers_and_commits() -> None:
     assert _where(r"(\.|await )commit\(|mark_as_writer|begin_writer", files) == []
 
 
-BACKGROUND_WRITERS = {"plans/run.py", "bookings/release.py", "calendar/sender.py", "auth/usage.py"}
-"""Work that runs outside any request (plan runs, no-show release, the mail sender, the minute's
-notes of when sessions and tokens were used)."""
+BACKGROUND_WRITERS = {
+    "plans/run.py",
+    "jobs/worker.py",
+    "bookings/release.py",
+    "calendar/sender.py",
+    "auth/usage.py",
+}
+"""Work that runs outside any request (plan runs and their workers, no-show release, the mail
+sender, the minute's notes of when sessions and tokens were used)."""
 
 
 def test_only_background_work_and_the_cli_open_write_sessions_of_their_own() -> None:

@@ -206,7 +206,18 @@ class Settings:
     max_header_bytes: int = 16384
     """Most bytes of request headers the API reads; more answer 431."""
     redis_url: str = ""
-    """Redis for sessions and rate limits shared by several servers (unset: the database)."""
+    """Redis for sessions and rate limits shared by several servers (unset: the database), and for
+    the plan job queue (unset: PostgreSQL, or the embedded database's job table)."""
+    job_stale_s: float = 15.0
+    """A running plan whose worker wrote no heartbeat for this long is marked failed (its worker
+    was killed); workers write one every second."""
+    worker_poll_s: float = 0.5
+    """How often a worker on the embedded database looks for queued jobs."""
+    whatif_steps: int = 6
+    """After a plan is done, its worker draws the what-if curve: this many steps of 5 % fewer desks
+    (0: none)."""
+    whatif_step_s: float = 5.0
+    """Seconds the planner gets for each step of the what-if curve."""
     oidc: OidcSettings = field(default_factory=lambda: OidcSettings())
     sign_in: SignInSettings = field(default_factory=lambda: SignInSettings())
     demo: bool = False
@@ -250,6 +261,10 @@ class Settings:
             max_url_bytes=int(env.get("ZONES_MAX_URL_BYTES", Settings.max_url_bytes)),
             max_header_bytes=int(env.get("ZONES_MAX_HEADER_BYTES", Settings.max_header_bytes)),
             redis_url=env.get("ZONES_REDIS_URL", ""),
+            job_stale_s=_number(env, "ZONES_JOB_STALE_SECONDS", Settings.job_stale_s, float),
+            worker_poll_s=_number(env, "ZONES_WORKER_POLL_SECONDS", Settings.worker_poll_s, float),
+            whatif_steps=_number(env, "ZONES_WHATIF_STEPS", Settings.whatif_steps, int),
+            whatif_step_s=_number(env, "ZONES_WHATIF_STEP_SECONDS", Settings.whatif_step_s, float),
             demo=_flag(env, "ZONES_DEMO"),
             default_locale=env.get("ZONES_LOCALE", ""),
             oidc=OidcSettings(

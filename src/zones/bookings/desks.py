@@ -61,8 +61,10 @@ class NewDeskBooking:
     site_id: UUID
     desk_id: UUID
     employee_id: UUID
-    created_by_id: UUID
+    created_by_id: UUID | None
+    """Who made it; None when the command line applied a plan."""
     series_id: UUID | None
+    plan_id: UUID | None
     day: date
     period: Period
     starts_at: datetime
@@ -180,6 +182,7 @@ class DeskBookings:
         period: Period,
         employee_id: UUID | None = None,
         series: BookingSeries | None = None,
+        plan_id: UUID | None = None,
     ) -> NewDeskBooking:
         """Book a desk for a day or half-day, checking every rule of the site's policy.
 
@@ -230,6 +233,7 @@ class DeskBookings:
             employee_id=employee.id,
             created_by_id=self.actor.employee_id,
             series_id=series.id if series is not None else None,
+            plan_id=plan_id,
             day=day,
             period=period,
             starts_at=starts_at,
@@ -464,8 +468,7 @@ class DeskBookings:
         return place
 
     def _check_in_by(self, policy: Policy, starts_at: datetime, now: datetime) -> datetime:
-        # Booked after the start (a walk-in at 10:00): the deadline runs from the booking.
-        return max(starts_at, now) + timedelta(minutes=policy.checkin_deadline_minutes_after)
+        return check_in_deadline(policy, starts_at, now)
 
     async def _check_rules(
         self,
@@ -577,6 +580,12 @@ def _already_booked(name: str, booking_id: UUID | None, day: date) -> RuleRefuse
     )
 
 
+def check_in_deadline(policy: Policy, starts_at: datetime, now: datetime) -> datetime:
+    """When a booking made `now` that starts at `starts_at` is released unless checked in."""
+    # Booked after the start (a walk-in at 10:00): the deadline runs from the booking.
+    return max(starts_at, now) + timedelta(minutes=policy.checkin_deadline_minutes_after)
+
+
 def check_in_window(booking: Booking, policy: Policy) -> tuple[datetime, datetime]:
     """When a booking can be checked in: from the policy's minutes before it starts until its deadline."""
     return booking.starts_at - timedelta(minutes=policy.checkin_opens_minutes_before), booking.check_in_by
@@ -627,6 +636,7 @@ __all__ = (
     "Half",
     "NewDeskBooking",
     "SeriesOutcome",
+    "check_in_deadline",
     "check_in_is_open",
     "check_in_window",
     "release_no_shows",

@@ -159,9 +159,16 @@ def check_accessible_hold(policy: Policy, desk: Desk, employee: Employee, day: d
 
 
 def weekly_day_cap(site: Site, policy: Policy, employee: Employee) -> int:
-    """Most office days a week: the top of the attendance band, pro-rated for part-time (at least 1)."""
-    working_days = len(site.working_days)
-    return max(1, math.floor(policy.attendance_max_share * working_days * employee.contracted_share + 1e-9))
+    """Most office days a week: the top of the attendance band, pro-rated for part-time (at least 1).
+
+    The band's ends round as the planner's do (`optimizer.planning.spec.attendance_band`): the lower
+    end up, the upper end down but never below the lower. A 60 % part-timer owes 40 % of 3 days,
+    1.2, so 2 days, and may book those 2 although 60 % of 3 days is only 1.8.
+    """
+    days = len(site.working_days) * employee.contracted_share
+    low = math.ceil(policy.attendance_min_share * days - 1e-9)
+    high = math.floor(policy.attendance_max_share * days + 1e-9)
+    return max(1, low, high)
 
 
 async def check_attendance_cap(

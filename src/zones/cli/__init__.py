@@ -19,11 +19,13 @@ from zones.cli.office import office
 from zones.cli.osa import osa
 from zones.cli.outbox import outbox
 from zones.cli.output import Invocation
+from zones.cli.plan_apply import plan_apply
 from zones.cli.plans import plan
 from zones.cli.scenarios import plan_generate, plan_scenario
 from zones.cli.server import demo, serve
 from zones.cli.staff import staff
 from zones.cli.users import user
+from zones.cli.worker import worker
 from zones.clock import utc_now
 from zones.settings import InvalidSetting, Settings
 
@@ -49,10 +51,11 @@ def main(ctx: click.Context, database_url: str) -> None:
     ctx.obj = Invocation(settings, ctx.obj if callable(ctx.obj) else utc_now)
 
 
-for command in (db, office, staff, user, bookings, plan, osa, outbox, audit, analytics, serve, demo):
+for command in (db, office, staff, user, bookings, plan, osa, outbox, audit, analytics, serve, demo, worker):
     main.add_command(command)
 main.add_command(closures)
 plan.add_command(plan_scenario)
 plan.add_command(plan_generate)
+plan.add_command(plan_apply)
 
 __all__ = ("main",)

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import os
 import sys
+from datetime import date
 from pathlib import Path
 from typing import TYPE_CHECKING
 from uuid import UUID
@@ -49,6 +50,7 @@ def plan(
     """Plan office days, zones and desks for a site with CP-SAT; writes the plan to the database and files."""
     if ctx.invoked_subcommand is not None:
         return
+    from zones.models import PlanStatus
     from zones.optimizer import planning
     from zones.plans.run import PlanRequest, create_plan_row, run_plan, write_plan_files
     from zones.plans.scenario_from_db import next_monday, parse_iso_week
@@ -63,8 +65,8 @@ def plan(
         async with database.read_session() as session:
             site = await find_site(session, site_key)
         request = PlanRequest(site.id, monday, weeks, time_limit, seed)
-        async with database.write_session() as session:
-            plan_id = await create_plan_row(session, request)
+        async with database.write_session() as session:  # runs here, in this process
+            plan_id = await create_plan_row(session, request, PlanStatus.RUNNING)
         with solver_progress() as progress:
             task = progress.add_task("plan", total=time_limit, stage="days", detail="starting")
             outcome = await run_plan(
@@ -87,10 +89,20 @@ def plan(
         run=f"{invocation.clock():%Y-%m-%d %H:%M %Z}, {outcome.wall_time:.1f} s"
         f" (time limit {time_limit:g} s)",
         notes=outcome.plan.notes,
+        team_days=team_days_by_name(outcome.scenario, outcome.plan) or None,
     )
     print_plan(outcome.plan, outcome.document.kpis, outcome.document.baseline_kpis, report)
     out.print(f"plan {outcome.plan_id} stored; files: {', '.join(str(f) for f in files)}", highlight=False)
     out.print(f"report: zones plan report {outcome.plan_id}", highlight=False)
+
+
+def team_days_by_name(scenario: planning.Scenario, plan: planning.Plan) -> dict[str, tuple[date, ...]]:
+    """Each team's gathering days, week by week in the report, by the team's name."""
+    return {
+        team.name or team.key: plan.team_days[team.key]
+        for team in scenario.teams
+        if team.key in plan.team_days
+    }
 
 
 def report_console() -> Console:
@@ -208,7 +220,12 @@ def plan_report(
     console = report_console()
     print_report(
         planning.plan_report(
-            analysis, site=stored.site, days=scenario.days, run=stored.run, notes=stored.plan.notes
+            analysis,
+            site=stored.site,
+            days=scenario.days,
+            run=stored.run,
+            notes=stored.plan.notes,
+            team_days=team_days_by_name(scenario, stored.plan) or None,
         ),
         console,
     )

@@ -13,6 +13,7 @@ from zones.cli.database import upgrade
 from zones.cli.office import load_office_into, print_load_report, print_summary, read_summaries
 from zones.cli.output import Invocation, out, pass_invocation, redacted, require_schema, run
 from zones.cli.staff import import_staff_file
+from zones.cli.worker import start_local_worker, stop_local_worker
 from zones.office.paths import demo_office_file, demo_staff_file
 from zones.settings import Settings
 
@@ -29,22 +30,40 @@ DEMO_SITE = "kff-cph"
     help="Server processes (default: the number of cores; 1 on SQLite). Env: ZONES_WORKERS.",
 )
 @click.option("--reload", is_flag=True, help="Restart when the code changes (development).")
+@click.option(
+    "--no-worker",
+    is_flag=True,
+    help="Do not start a plan worker beside the server (embedded database only; see `zones worker`).",
+)
 @pass_invocation
 def serve(
-    invocation: Invocation, host: str | None, port: int | None, workers: int | None, reload: bool
+    invocation: Invocation,
+    host: str | None,
+    port: int | None,
+    workers: int | None,
+    reload: bool,
+    no_worker: bool,
 ) -> None:
-    """Serve the API (OpenAPI documentation at /schema)."""
+    """Serve the API and the web app (OpenAPI documentation at /schema)."""
     settings = invocation.settings
     run(settings, require_schema, needs_schema=False)  # refuse before the server starts
-    _serve(settings, host or settings.host, port or settings.port, reload, workers or settings.worker_count)
+    _serve(
+        settings,
+        host or settings.host,
+        port or settings.port,
+        reload,
+        workers or settings.worker_count,
+        local_worker=not no_worker,
+    )
 
 
 @click.command()
 @click.option("--host", default=None, help="Interface to listen on (default 127.0.0.1).")
 @click.option("--port", type=int, default=None, help="Port (default 8000).")
 @click.option("--no-serve", is_flag=True, help="Only create or refresh the demo data; do not serve.")
+@click.option("--no-worker", is_flag=True, help="Do not start a plan worker beside the server.")
 @pass_invocation
-def demo(invocation: Invocation, host: str | None, port: int | None, no_serve: bool) -> None:
+def demo(invocation: Invocation, host: str | None, port: int | None, no_serve: bool, no_worker: bool) -> None:
     """Create or refresh the demo office (Copenhagen, 2 floors, 140 staff) and serve the API."""
     settings = invocation.settings
     out.print(f"database: {redacted(settings.database_url)}", highlight=False)
@@ -60,12 +79,24 @@ def demo(invocation: Invocation, host: str | None, port: int | None, no_serve: b
     if not no_serve:
         # Demo mode: the sign-in page offers "sign in as" the demo people (never on a real server).
         os.environ["ZONES_DEMO"] = "1"
-        _serve(settings, host or settings.host, port or settings.port, workers=settings.worker_count)
+        _serve(
+            settings,
+            host or settings.host,
+            port or settings.port,
+            workers=settings.worker_count,
+            local_worker=not no_worker,
+        )
 
 
-def _serve(settings: Settings, host: str, port: int, reload: bool = False, workers: int = 1) -> None:
-    import uvicorn
-
+def _serve(
+    settings: Settings,
+    host: str,
+    port: int,
+    reload: bool = False,
+    workers: int = 1,
+    *,
+    local_worker: bool = True,
+) -> None:
     workers = 1 if reload else workers
     # The app factory reads settings from the environment, also in worker processes: what the
     # command line chose must reach it, or links in feeds and invites name another server.
@@ -79,6 +110,16 @@ def _serve(settings: Settings, host: str, port: int, reload: bool = False, worke
     out.print(f"Zones {__version__} on http://{host}:{port}  (API docs: http://{host}:{port}/schema)")
     pool = "" if served.is_sqlite else f", {served.pool_size} database connections each"
     out.print(f"{workers} worker process{'es' if workers > 1 else ''}{pool}", highlight=False)
+    worker = start_local_worker(settings) if local_worker else None
+    try:
+        _run_uvicorn(settings, host, port, reload, workers)
+    finally:
+        stop_local_worker(worker)
+
+
+def _run_uvicorn(settings: Settings, host: str, port: int, reload: bool, workers: int) -> None:
+    import uvicorn
+
     uvicorn.run(
         "zones.server.app:create_app",
         factory=True,

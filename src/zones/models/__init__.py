@@ -25,10 +25,11 @@ from zones.models.closure import Closure
 from zones.models.desk import Desk
 from zones.models.employee import Employee, Role
 from zones.models.floor import Floor
+from zones.models.job import JobStatus, QueuedJob
 from zones.models.neighbourhood import Neighbourhood
 from zones.models.office_version import OFFICE_VERSION, OfficeVersion, office_version_now
 from zones.models.outbox import CalendarFeed, OutboxMessage, OutboxStatus
-from zones.models.plan import Plan, PlanSeat, PlanStatus
+from zones.models.plan import ACTIVE_PLAN_STATUSES, Plan, PlanSeat, PlanStatus
 from zones.models.policy import Policy, PolicyThreshold, ThresholdDirection
 from zones.models.room import Room
 from zones.models.sign_in import AuditEntry, AuditKind, RateLimitHit, SignInLink, SsoAttempt, WebSession
@@ -39,6 +40,7 @@ from zones.models.zone import Activity, Zone
 metadata = orm_registry.metadata
 
 __all__ = (
+    "ACTIVE_PLAN_STATUSES",
     "ACTIVE_STATUSES",
     "OFFICE_VERSION",
     "Absence",
@@ -57,6 +59,7 @@ __all__ = (
     "Employee",
     "Floor",
     "Half",
+    "JobStatus",
     "Neighbourhood",
     "OfficeVersion",
     "OutboxMessage",
@@ -67,6 +70,7 @@ __all__ = (
     "PlanStatus",
     "Policy",
     "PolicyThreshold",
+    "QueuedJob",
     "RateLimitHit",
     "Role",
     "Room",

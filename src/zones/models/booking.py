@@ -105,6 +105,8 @@ class Booking(Base):
     series_id: Mapped[UUID | None] = mapped_column(
         ForeignKey("booking_series.id", ondelete="SET NULL"), index=True
     )
+    plan_id: Mapped[UUID | None] = mapped_column(ForeignKey("plan.id", ondelete="SET NULL"), index=True)
+    """The plan this booking was made from (`POST /plans/{id}/apply`); None when made by hand."""
     day: Mapped[date]
     period: Mapped[Period] = mapped_column(enum_column(Period))
     starts_at: Mapped[datetime] = mapped_column(DateTimeUTC(timezone=True))

@@ -115,6 +115,7 @@ _DESK_PLACES = select(
     POLICY.c.checkin_opens_minutes_before,
     POLICY.c.checkin_deadline_minutes_after,
     POLICY.c.accessible_hold_days,
+    POLICY.c.attendance_min_share,
 ).select_from(
     DESK.join(ZONE, ZONE.c.id == DESK.c.zone_id)
     .join(FLOOR, FLOOR.c.id == ZONE.c.floor_id)
@@ -175,6 +176,7 @@ class LayoutCache:
                     checkin_opens_minutes_before=policy[2],
                     checkin_deadline_minutes_after=policy[3],
                     accessible_hold_days=policy[4],
+                    attendance_min_share=policy[5],
                 ),
             )
         if zone_id not in self._zones:

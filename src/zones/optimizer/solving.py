@@ -2,13 +2,18 @@
 
 from __future__ import annotations
 
+import threading
 import time
-from collections.abc import Callable
+from collections.abc import Callable, Iterator
+from contextlib import contextmanager
 
 from ortools.sat.python import cp_model
 
 OnSolution = Callable[[float, float, float, int], None]
 """Told (objective, bound, seconds since the start, solutions so far) on each improving solution."""
+
+STOP_POLL_SECONDS = 0.1
+"""How often a stop watcher looks at its event: the most a stop waits before CP-SAT hears of it."""
 
 
 def new_solver(
@@ -85,3 +90,36 @@ class SolutionReporter(cp_model.CpSolverSolutionCallback):
             self.first_solution_time = elapsed
         if self.on_solution is not None:
             self.on_solution(self.objective_value, self.best_objective_bound, elapsed, self.solutions)
+
+
+def is_stopped(stop: threading.Event | None) -> bool:
+    """Whether a run's stop event (if it has one) has been set."""
+    return stop is not None and stop.is_set()
+
+
+@contextmanager
+def stop_on(stop: threading.Event | None, solver: cp_model.CpSolver) -> Iterator[None]:
+    """Stop `solver`'s search soon after `stop` is set by another thread, while the block runs.
+
+    A daemon thread looks at the event every `STOP_POLL_SECONDS` and asks CP-SAT to stop; CP-SAT
+    then ends with its best solution so far (FEASIBLE) or none (UNKNOWN). It keeps asking until
+    the block ends, because a request that comes before `solve` has started is ignored. Without an
+    event this does nothing.
+    """
+    if stop is None:
+        yield
+        return
+    done = threading.Event()
+
+    def watch() -> None:
+        while not done.wait(STOP_POLL_SECONDS):
+            if stop.is_set():
+                solver.stop_search()
+
+    watcher = threading.Thread(target=watch, name="cp-sat-stop", daemon=True)
+    watcher.start()
+    try:
+        yield
+    finally:
+        done.set()
+        watcher.join()

@@ -2,12 +2,13 @@
 
 from __future__ import annotations
 
+from collections.abc import Iterable
 from dataclasses import dataclass, field
 from datetime import date, timedelta
 from uuid import UUID
 from zoneinfo import ZoneInfo
 
-from sqlalchemy import and_, select
+from sqlalchemy import and_, or_, select
 from sqlalchemy.ext.asyncio import AsyncSession
 from sqlalchemy.orm import selectinload
 
@@ -17,6 +18,7 @@ from zones.models import (
     ACTIVE_STATUSES,
     Absence,
     Booking,
+    Closure,
     Desk,
     Employee,
     Floor,
@@ -79,7 +81,8 @@ async def scenario_for_site(
     """The site's office, staff, teams, wishes, absences and existing bookings for `days`.
 
     Days the whole site is closed (its country's public holidays, closures of the site) are left
-    out: nobody can book them, so the planner must not send anyone in.
+    out: nobody can book them, so the planner must not send anyone in. A closure of a floor or a
+    zone closes the zones it covers on its days (`Zone.closed_days`): the planner seats nobody there.
     """
     site = await session.get_one(Site, site_id)
     closed = await site_closed_days(session, site, days)
@@ -93,13 +96,17 @@ async def scenario_for_site(
         for n in await session.scalars(select(Neighbourhood).where(Neighbourhood.site_id == site_id))
     }
     floors = {f.id: f.name for f in await session.scalars(select(Floor).where(Floor.site_id == site_id))}
+    site_zones = list(
+        await session.scalars(
+            select(Zone)
+            .where(Zone.site_id == site_id)
+            .options(selectinload(Zone.desks), selectinload(Zone.rooms))
+            .order_by(Zone.key)
+        )
+    )
+    zone_closed = await zone_closed_days(session, site_id, site_zones, days)
     zones = []
-    for zone in await session.scalars(
-        select(Zone)
-        .where(Zone.site_id == site_id)
-        .options(selectinload(Zone.desks), selectinload(Zone.rooms))
-        .order_by(Zone.key)
-    ):
+    for zone in site_zones:
         keys.zones[zone.key] = zone.id
         desks = []
         for desk in zone.desks:
@@ -120,6 +127,7 @@ async def scenario_for_site(
                 ),
                 occupancy_cap=zone.occupancy_cap,
                 neighbourhood=neighbourhoods.get(zone.neighbourhood_id) if zone.neighbourhood_id else None,
+                closed_days=tuple(sorted(zone_closed.get(zone.id, ()))),
             )
         )
     staff = list(
@@ -212,6 +220,41 @@ async def scenario_for_site(
     return scenario, keys
 
 
+async def zone_closed_days(
+    session: AsyncSession, site_id: UUID, zones: Iterable[Zone], days: tuple[date, ...]
+) -> dict[UUID, set[date]]:
+    """Zone id → the days of `days` it is closed by a closure of the zone or of its floor.
+
+    Closures of the whole site are not here: `site_closed_days` leaves their days out of the plan.
+    """
+    if not days:
+        return {}
+    first, last = min(days), max(days)
+    wanted = set(days)
+    on_floor: dict[UUID, list[UUID]] = {}
+    for zone in zones:
+        on_floor.setdefault(zone.floor_id, []).append(zone.id)
+    closed: dict[UUID, set[date]] = {}
+    for starts_on, ends_on, floor_id, zone_id in (
+        await session.execute(
+            select(Closure.starts_on, Closure.ends_on, Closure.floor_id, Closure.zone_id).where(
+                Closure.site_id == site_id,
+                or_(Closure.floor_id.is_not(None), Closure.zone_id.is_not(None)),
+                Closure.starts_on <= last,
+                Closure.ends_on >= first,
+            )
+        )
+    ).all():
+        if zone_id is not None:
+            covered = [zone_id]
+        else:
+            covered = on_floor.get(floor_id, []) if floor_id is not None else []
+        hit = {day for day in wanted if starts_on <= day <= ends_on}
+        for closed_zone in covered:
+            closed.setdefault(closed_zone, set()).update(hit)
+    return closed
+
+
 async def _sessions(
     session: AsyncSession, site_id: UUID, days: tuple[date, ...], keys: KeyMap
 ) -> tuple[planning.Session, ...]:
@@ -301,7 +344,8 @@ async def stored_plan(session: AsyncSession, plan_id: UUID | None = None) -> Sto
     """The plan with `plan_id` (default: the newest), or None when there is no such plan.
 
     The scenario is rebuilt from today's database for the plan's weeks, so people who left since are
-    not in it, and their seats are dropped.
+    not in it, and their seats are dropped; so are seats on days closed since (the whole site, or the
+    seat's zone or floor), as the closure cancelled the bookings made from them.
     """
     if plan_id is None:
         row = await session.scalar(select(Plan).order_by(Plan.created_at.desc()).limit(1))
@@ -316,6 +360,7 @@ async def stored_plan(session: AsyncSession, plan_id: UUID | None = None) -> Sto
     people = {employee_id: key for key, employee_id in keys.employees.items()}
     zones = {zone_id: key for key, zone_id in keys.zones.items()}
     desks = {desk_id: code for code, desk_id in keys.desks.items()}
+    closed = {(zone.key, day) for zone in scenario.zones for day in zone.closed_days}
     seats = {
         (people[seat.employee_id], seat.day): planning.Seat(
             zones.get(seat.zone_id),
@@ -324,7 +369,9 @@ async def stored_plan(session: AsyncSession, plan_id: UUID | None = None) -> Sto
         )
         for seat in await session.scalars(select(PlanSeat).where(PlanSeat.plan_id == row.id))
         # A seat on a day closed since the plan was made is no longer part of it.
-        if seat.employee_id in people and seat.day in scenario.days
+        if seat.employee_id in people
+        and seat.day in scenario.days
+        and (zones.get(seat.zone_id), seat.day) not in closed
     }
     elapsed = row.progress.get("elapsed_s") if row.progress else None
     run = f"finished {row.finished_at:%Y-%m-%d %H:%M %Z}" if row.finished_at else f"{row.status.value}"

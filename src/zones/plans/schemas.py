@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from datetime import date
+from datetime import date, datetime
 from typing import Annotated, Any
 from uuid import UUID
 
@@ -39,6 +39,14 @@ class PlanRead(msgspec.Struct):
     flags: list[dict[str, Any]]
     violations: list[dict[str, Any]]
     error: str | None
+    weeks: int = 1
+    cancel_requested: bool = False
+    best_found: bool = False
+    """Cancelled after stage 1 had a complete plan: the plan holds the best one found."""
+    worker: str | None = None
+    started_at: datetime | None = None
+    finished_at: datetime | None = None
+    applied_at: datetime | None = None
 
     @classmethod
     def of(cls, row: Plan) -> PlanRead:
@@ -54,6 +62,13 @@ class PlanRead(msgspec.Struct):
             row.flags,
             row.violations,
             row.error,
+            row.weeks,
+            row.cancel_requested,
+            row.best_found,
+            row.worker,
+            row.started_at,
+            row.finished_at,
+            row.applied_at,
         )
 
 

@@ -1,12 +1,9 @@
-"""Plans as a service: start a run in the background, list and read plans, and who sits where."""
+"""Plans as a service: queue a run for a worker, cancel it, list and read plans, and who sits where."""
 
 from __future__ import annotations
 
-import asyncio
 import logging
-from collections.abc import Callable
 from datetime import date
-from typing import Any
 from uuid import UUID
 
 from advanced_alchemy.filters import LimitOffset
@@ -15,10 +12,11 @@ from sqlalchemy import select
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from zones.bookings.context import count
-from zones.db import Database
-from zones.errors import NotFound
-from zones.models import Desk, Employee, Plan, PlanSeat, Site, Zone
-from zones.plans.run import PlanRequest, create_plan_row, run_plan
+from zones.clock import utc_now
+from zones.errors import Conflict, NotFound
+from zones.jobs.carriers import RUN_PLAN, JobCarrier, Kick
+from zones.models import Desk, Employee, Plan, PlanSeat, PlanStatus, Site, Zone
+from zones.plans.run import PlanRequest, create_plan_row
 from zones.plans.scenario_from_db import parse_iso_week
 from zones.plans.schemas import PlanCreate, PlanRead, SeatRead
 
@@ -27,32 +25,43 @@ logger = logging.getLogger("zones.plans")
 
 async def start_plan(
     session: AsyncSession,
-    database: Database,
-    tasks: set[asyncio.Task[Any]],
+    jobs: JobCarrier,
     wanted: PlanCreate,
     created_by: UUID,
-) -> tuple[PlanRead, Callable[[], None]]:
-    """Record a running plan in the caller's write transaction; the plan runs in the background once
-    `start` is called, after that transaction committed (its row shows the progress)."""
+) -> tuple[PlanRead, Kick]:
+    """Record a queued run and its job in the caller's write transaction; run the returned kick once
+    that transaction has committed (SAQ enqueues then; the job table needs nothing more).
+
+    A worker process claims and runs it; its row shows the progress. Raises `Conflict` when a run
+    of the same site and horizon is still queued or running.
+    """
     if await session.get(Site, wanted.site_id) is None:
         raise NotFound.of("site", wanted.site_id)
     monday = parse_iso_week(wanted.week)
     request = PlanRequest(wanted.site_id, monday, wanted.weeks, wanted.time_limit_s, wanted.seed, created_by)
     plan_id = await create_plan_row(session, request)
-    created = PlanRead.of(await session.get_one(Plan, plan_id))
+    kick = await jobs.submit(session, RUN_PLAN, key=f"plan-{plan_id}", plan_id=str(plan_id))
+    return PlanRead.of(await session.get_one(Plan, plan_id)), kick
 
-    async def run() -> None:
-        try:
-            await run_plan(database, plan_id, request)
-        except Exception:  # stored on the plan row as status=failed
-            logger.exception("plan %s failed", plan_id)
 
-    def start() -> None:
-        task = asyncio.create_task(run(), name=f"zones-plan-{plan_id}")
-        tasks.add(task)
-        task.add_done_callback(tasks.discard)
-
-    return created, start
+async def cancel_plan(session: AsyncSession, plan_id: UUID) -> PlanRead:
+    """Ask a run to stop: a queued one is cancelled at once; a running one's worker stops the solver
+    within seconds (keeping the best complete plan, if stage 1 had one). A finished run: conflict."""
+    row = await session.get(Plan, plan_id, with_for_update=True)
+    if row is None:
+        raise NotFound.of("plan", plan_id)
+    if row.status is PlanStatus.QUEUED:
+        row.status, row.cancel_requested, row.finished_at = PlanStatus.CANCELLED, True, utc_now()
+    elif row.status is PlanStatus.RUNNING:
+        row.cancel_requested = True
+    else:
+        raise Conflict(
+            "plan-finished",
+            "The plan has finished",
+            f"plan {plan_id} is {row.status.value}; there is nothing to cancel",
+        )
+    await session.flush()
+    return PlanRead.of(row)
 
 
 async def list_plans(

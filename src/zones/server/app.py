@@ -47,8 +47,11 @@ from zones.clock import utc_now
 from zones.closures.controllers import ClosureController
 from zones.db import Database, create_database
 from zones.db.migrate import alembic_config
+from zones.jobs.carriers import job_carrier
 from zones.office.controllers import controllers as office_controllers
+from zones.plans.apply import PlanApplyController
 from zones.plans.controllers import PlanController
+from zones.plans.pages import PlannerPages
 from zones.plans.schemas import PlanCreate
 from zones.server.deps import dependencies
 from zones.server.health import HealthController
@@ -133,6 +136,7 @@ def create_app(
         session_cache=TokenCache(settings.auth_cache_seconds),
         usage=UsageRecorder(),
         redis=redis,
+        jobs=job_carrier(settings),
     )
     release = release_task(database, clock, settings.release_interval_s, calendar)
     mail = mail_task(database, settings.mail, clock)
@@ -141,10 +145,6 @@ def create_app(
     async def close_redis() -> None:
         if redis is not None:
             await redis.aclose()
-
-    async def stop_planning() -> None:
-        for task in list(state.plan_tasks):
-            task.cancel()
 
     sqlalchemy = SQLAlchemyAsyncConfig(
         engine_instance=database.engine,
@@ -162,6 +162,7 @@ def create_app(
             *booking_controllers,
             CalendarController,
             PlanController,
+            PlanApplyController,
             ClosureController,
             AnalyticsController,
             SignInController,
@@ -171,6 +172,7 @@ def create_app(
             *booking_pages,
             PlanPages,
             RoomPages,
+            PlannerPages,
             static_files,
         ],
         dependencies=dependencies,
@@ -217,7 +219,7 @@ def create_app(
             log_exceptions="always" if settings.debug else "debug",
         ),
         on_startup=[settle_memory, release.start, mail.start, usage.start],
-        on_shutdown=[release.stop, mail.stop, usage.stop, stop_planning, database.dispose, close_redis],
+        on_shutdown=[release.stop, mail.stop, usage.stop, state.jobs.close, database.dispose, close_redis],
         debug=settings.debug,
         state=State({STATE_KEY: state}),
     )

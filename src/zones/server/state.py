@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import asyncio
 from collections.abc import Callable
 from dataclasses import dataclass, field
 from datetime import datetime
@@ -16,6 +15,7 @@ from zones.auth.tokens import TokenCache
 from zones.auth.usage import UsageRecorder
 from zones.calendar.events import CalendarConfig
 from zones.db import Database
+from zones.jobs.carriers import JobCarrier, TableCarrier
 from zones.office.layout import LayoutCache
 from zones.settings import Settings
 
@@ -24,13 +24,14 @@ STATE_KEY = "zones"
 
 @dataclass
 class AppState:
-    """One server's database, settings, clock, calendar settings and running plan tasks."""
+    """One server's database, settings, clock, calendar settings and job carrier."""
 
     database: Database
     settings: Settings
     clock: Callable[[], datetime]
     calendar: CalendarConfig
-    plan_tasks: set[asyncio.Task[Any]] = field(default_factory=set)
+    jobs: JobCarrier = field(default_factory=TableCarrier)
+    """How plan runs reach the worker processes (SAQ, or the embedded database's job table)."""
     layouts: LayoutCache = field(default_factory=LayoutCache)
     """Site layouts read by this process, each checked against the office version when used."""
     token_cache: TokenCache[Principal] = field(default_factory=lambda: TokenCache(0))

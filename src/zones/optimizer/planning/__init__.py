@@ -34,13 +34,15 @@ from zones.optimizer.planning.plan import (
     PlanNote,
     PlanOptions,
     PlanProgress,
+    PlanStopped,
     ProgressCallback,
     Seat,
     StageReport,
     Violation,
+    raise_if_stopped,
 )
 from zones.optimizer.planning.planner import plan_office, planner_time_limit
-from zones.optimizer.planning.report import PlanReport, ReportTable, plan_report
+from zones.optimizer.planning.report import PlanReport, ReportTable, plan_report, team_days_label
 from zones.optimizer.planning.scenario import (
     Booking,
     Desk,
@@ -81,6 +83,7 @@ __all__ = [
     "PlanOptions",
     "PlanProgress",
     "PlanReport",
+    "PlanStopped",
     "PlanningPolicy",
     "ProgressCallback",
     "ReportTable",
@@ -114,9 +117,11 @@ __all__ = [
     "plan_office",
     "plan_report",
     "planner_time_limit",
+    "raise_if_stopped",
     "read_scenario",
     "remove_desks",
     "render_charts",
     "scenario_facts",
+    "team_days_label",
     "write_scenario",
 ]

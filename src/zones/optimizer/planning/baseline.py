@@ -19,8 +19,8 @@ from zones.optimizer.planning.spec import desk_fits, prefers
 
 def greedy_plan(scenario: Scenario, seed: int = 0) -> Plan:
     """People in random order book their preferred days up to the band's upper end (other days to
-    reach its lower end); the first free desk in their home neighbourhood wins, else any free desk,
-    else they stay home. Existing bookings and session days are booked first.
+    reach its lower end); the first free desk in their home neighbourhood wins, else any free desk
+    (closed zones left out), else they stay home. Existing bookings and session days are booked first.
     """
     started = time.perf_counter()
     facts = scenario_facts(scenario)
@@ -46,7 +46,7 @@ def greedy_plan(scenario: Scenario, seed: int = 0) -> Plan:
                 facts.zones.values(), key=lambda z: (z.neighbourhood != home or home is None, z.key)
             )
         for zone in zone_order[home]:
-            if zone_count[zone.key, day] >= zone.seats:
+            if zone_count[zone.key, day] >= facts.zone_seats(zone.key, day):
                 continue
             for desk in zone.desks:
                 if (desk.code, day) not in taken and desk_fits(needs, desk):

@@ -17,6 +17,7 @@ team should gather: the constructive heuristic starts from it.
 from __future__ import annotations
 
 import math
+import threading
 from collections.abc import Iterable
 from dataclasses import dataclass, field
 from datetime import date
@@ -26,6 +27,7 @@ import numpy.typing as npt
 from ortools.linear_solver import pywraplp  # type: ignore[import-untyped]
 
 from zones.optimizer.planning.facts import ScenarioFacts
+from zones.optimizer.planning.plan import raise_if_stopped
 from zones.optimizer.planning.spec import counted_team, preferred_days_wanted, prefers
 
 ITERATIONS = 200
@@ -56,16 +58,22 @@ class PreferenceBound:
         return min(1.0, self.without_team_days / self.wanted) if self.wanted else 1.0
 
 
-def preference_bound(facts: ScenarioFacts, iterations: int = ITERATIONS) -> PreferenceBound:
-    """Upper bounds on the preferred days granted over the horizon, and the relaxed team days."""
+def preference_bound(
+    facts: ScenarioFacts, iterations: int = ITERATIONS, stop: threading.Event | None = None
+) -> PreferenceBound:
+    """Upper bounds on the preferred days granted over the horizon, and the relaxed team days.
+
+    Raises `PlanStopped` soon after `stop` is set.
+    """
     wanted = 0
     with_teams = without_teams = 0
     team_days: dict[str, list[date]] = {}
     for key, week_days in facts.weeks.items():
+        raise_if_stopped(stop)
         week = _Week.of(facts, key, week_days)
         wanted += week.wanted
-        bound, gathering = week.bound(gather=True, iterations=iterations)
-        free, _ = week.bound(gather=False, iterations=iterations)
+        bound, gathering = week.bound(gather=True, iterations=iterations, stop=stop)
+        free, _ = week.bound(gather=False, iterations=iterations, stop=stop)
         # Preferred days are whole: round down (past float noise); team days never add any.
         free = math.floor(free + FLOAT_NOISE)
         without_teams += free
@@ -85,7 +93,8 @@ def preference_bound(facts: ScenarioFacts, iterations: int = ITERATIONS) -> Pref
 class _Week:
     """One week's people as arrays over the week's day sets (bit d of a set = the week's day d)."""
 
-    seats: int
+    seats: npt.NDArray[np.float64]
+    """day → usable seats that day (closed zones left out)."""
     contains: npt.NDArray[np.bool_]
     """day set × day → whether the set includes the day."""
     value: npt.NDArray[np.float64]
@@ -140,7 +149,7 @@ class _Week:
         index_of = {team: index for index, team in enumerate(keys)}
         team_of = np.array([index_of.get(teams.get(person, ""), -1) for person in people], dtype=np.int64)
         return cls(
-            seats=facts.seats_per_day(),
+            seats=np.array([facts.seats_on(day) for day in week_days], dtype=float),
             contains=contains,
             value=value,
             team_of=team_of,
@@ -150,7 +159,9 @@ class _Week:
             wanted=wanted,
         )
 
-    def bound(self, *, gather: bool, iterations: int) -> tuple[float, npt.NDArray[np.int64]]:
+    def bound(
+        self, *, gather: bool, iterations: int, stop: threading.Event | None = None
+    ) -> tuple[float, npt.NDArray[np.int64]]:
         """The least Lagrangian over day prices, by Kelley's cutting planes (an LP over the prices),
         and each team's gathering day (an index into the week) in the relaxed plan at those prices.
 
@@ -168,6 +179,7 @@ class _Week:
         best = math.inf
         best_gathering = np.full(len(self.teams), -1, dtype=np.int64)
         for _ in range(iterations):
+            raise_if_stopped(stop)
             total, used, gathering = self._relaxed(prices, gather)
             if total < best:
                 best, best_gathering = total, gathering
@@ -209,7 +221,7 @@ class _Week:
                 self.contains[:, day].T | self.on_leave[teamed, day][:, None], net[teamed], -np.inf
             )
             choice[teamed] = inside.argmax(axis=1)
-        total += float(prices.sum() * self.seats)
+        total += float(prices @ self.seats)
         return total, self.contains[choice].sum(axis=0).astype(float), gathering
 
 

@@ -67,6 +67,7 @@ def _heatmap_rows(analysis: DensificationAnalysis) -> list[_Row]:
     """Floors in order, each a heading row, then its zones (by activity and name), then its rooms."""
     rows: list[_Row] = []
     floors = sorted({f.floor for f in analysis.zones} | {r.floor for r in analysis.rooms})
+    configured = {f.key: f for f in analysis.configured}
     for floor in floors:
         rows.append(_Row(f"Floor {floor}", f"floor-{floor}", {}, {}, heading=True))
         zones: dict[str, list[Any]] = {}
@@ -75,14 +76,15 @@ def _heatmap_rows(analysis: DensificationAnalysis) -> list[_Row]:
                 zones.setdefault(figures.key, []).append(figures)
         for key, days in sorted(zones.items(), key=lambda item: (item[1][0].activity, item[1][0].label)):
             first = days[0]
-            cap = f"cap {first.seats} of {first.desks} desks" if first.seats < first.desks else ""
+            # As configured: a day the zone is closed has none, and its cell says so.
+            usable = configured.get(key, first).seats
+            cap = f"cap {usable} of {first.desks} desks" if usable < first.desks else ""
             rows.append(
                 _Row(
-                    f"{first.label} ({first.activity}, {first.seats} usable desks"
-                    + (f"; {cap})" if cap else ")"),
+                    f"{first.label} ({first.activity}, {usable} usable desks" + (f"; {cap})" if cap else ")"),
                     f"zone-{key}",
                     {f.day: f.utilisation for f in days},
-                    {f.day: f"{f.present}/{f.seats}" for f in days},
+                    {f.day: "closed" if f.closed else f"{f.present}/{f.seats}" for f in days},
                     cap,
                 )
             )

@@ -11,7 +11,7 @@ from datetime import date
 
 from zones.optimizer.planning.facts import scenario_facts
 from zones.optimizer.planning.plan import Plan, PlanNote, Violation
-from zones.optimizer.planning.scenario import Scenario, week_of
+from zones.optimizer.planning.scenario import Scenario, office_closed_days, week_of
 from zones.optimizer.planning.spec import attendance_band, missing_needs
 
 
@@ -34,6 +34,14 @@ def check_plan(scenario: Scenario, plan: Plan) -> tuple[Violation, ...]:
         office_days[person].append(day)
         if not facts.is_available(person, day):
             found.append(Violation("unavailable_day", where, 1, 0, f"{person} is unavailable on {day}"))
+        # The desk says where the person sits; without one, the zone the plan gives.
+        zone = facts.desk_zone.get(seat.desk, seat.zone) if seat.desk is not None else seat.zone
+        if zone in facts.zones and not facts.zone_open(zone, day):
+            found.append(
+                Violation(
+                    "zone_closed", where, 1, 0, f"{person} sits in zone {zone} on {day}, when it is closed"
+                )
+            )
         if seat.desk is None:
             found.append(Violation("no_desk", where, 0, 1, f"{person} comes in on {day} but has no desk"))
             continue
@@ -61,20 +69,24 @@ def check_plan(scenario: Scenario, plan: Plan) -> tuple[Violation, ...]:
                     f"desk {seat.desk} lacks {', '.join(sorted(missing))}, which {person} needs",
                 )
             )
-    found += _band_violations(scenario, office_days)
+    found += _band_violations(scenario, office_days, office_closed_days(scenario))
     found += _desk_and_zone_violations(scenario, plan)
     found += _booking_violations(scenario, plan)
     found += _session_violations(scenario, plan)
     return tuple(found)
 
 
-def _band_violations(scenario: Scenario, office_days: dict[str, list[date]]) -> list[Violation]:
+def _band_violations(
+    scenario: Scenario, office_days: dict[str, list[date]], office_closed: frozenset[date]
+) -> list[Violation]:
+    """Office days per person and week against the band; days the whole office is closed count
+    like leave."""
     found: list[Violation] = []
     weeks: dict[str, list[date]] = defaultdict(list)
     for day in scenario.days:
         weeks[week_of(day)].append(day)
     for employee in scenario.employees:
-        leave = set(employee.unavailable)
+        leave = set(employee.unavailable) | office_closed
         mine = Counter(week_of(d) for d in office_days.get(employee.key, ()))
         for week, days in sorted(weeks.items()):
             available = sum(1 for d in days if d not in leave)
@@ -162,8 +174,13 @@ def _desk_and_zone_violations(scenario: Scenario, plan: Plan) -> list[Violation]
 
 
 def _booking_violations(scenario: Scenario, plan: Plan) -> list[Violation]:
+    """Existing bookings the plan does not keep (those in a zone closed that day are not kept:
+    closing the zone cancels them)."""
     found: list[Violation] = []
+    closed = {(desk.code, day) for zone in scenario.zones for desk in zone.desks for day in zone.closed_days}
     for booking in scenario.bookings:
+        if (booking.desk, booking.day) in closed:
+            continue
         seat = plan.seats.get((booking.person, booking.day))
         if seat is None or seat.desk != booking.desk:
             got = "stays home" if seat is None else f"sits at {seat.desk}"
@@ -181,8 +198,10 @@ def _booking_violations(scenario: Scenario, plan: Plan) -> list[Violation]:
 
 def _session_violations(scenario: Scenario, plan: Plan) -> list[Violation]:
     found: list[Violation] = []
-    leave = {e.key: set(e.unavailable) for e in scenario.employees}
+    office_closed = office_closed_days(scenario)
+    leave = {e.key: set(e.unavailable) | office_closed for e in scenario.employees}
     capacity = {room.code: room.capacity for zone in scenario.zones for room in zone.rooms}
+    room_zone = {room.code: zone for zone in scenario.zones for room in zone.rooms}
     used: dict[tuple[str, date], str] = {}
     for session in scenario.sessions:
         where = f"session {session.key} on {session.day}"
@@ -204,6 +223,16 @@ def _session_violations(scenario: Scenario, plan: Plan) -> list[Violation]:
                         f"room {room} holds {capacity[room]}, the session needs {session.size}",
                     )
                 )
+            if not room_zone[room].is_open(session.day):
+                found.append(
+                    Violation(
+                        "room_closed",
+                        where,
+                        1,
+                        0,
+                        f"room {room} is in zone {room_zone[room].key}, which is closed on {session.day}",
+                    )
+                )
             if (room, session.day) in used:
                 found.append(
                     Violation(
@@ -216,7 +245,8 @@ def _session_violations(scenario: Scenario, plan: Plan) -> list[Violation]:
                 )
             used[room, session.day] = session.key
         for person in session.participants:
-            # A participant on leave is excused; anyone else must be in that day.
+            # A participant on leave (or on a day the whole office is closed) is excused; anyone
+            # else must be in that day.
             excused = session.day in leave.get(person, {session.day})
             if (person, session.day) not in plan.seats and not excused:
                 found.append(
@@ -236,14 +266,17 @@ def capacity_shortfalls(scenario: Scenario) -> tuple[Violation, ...]:
 
     Compares, per week, the office days the attendance band asks at least with the seats available
     in that week, and, per day, the people who need a desk attribute with the desks that have it.
+    Closed zones give no seats on their closed days.
     """
     facts = scenario_facts(scenario)
     found: list[Violation] = []
     seats = facts.seats_per_day()
     for week, days in sorted(facts.weeks.items()):
         demand = sum(facts.band(person, week)[0] for person in facts.people)
-        supply = seats * len(days)
+        supply = sum(facts.seats_on(day) for day in days)
         if demand > supply:
+            lost = seats * len(days) - supply
+            closed = f" ({lost} desk-days lost to closed zones)" if lost else ""
             found.append(
                 Violation(
                     "office_capacity",
@@ -251,8 +284,8 @@ def capacity_shortfalls(scenario: Scenario) -> tuple[Violation, ...]:
                     supply,
                     demand,
                     f"the attendance band asks at least {demand} office days in {week}, but {seats} usable"
-                    f" desks over {len(days)} day(s) give {supply}: short by {demand - supply} desk-days"
-                    f" (about {-(-(demand - supply) // len(days))} desks)",
+                    f" desks over {len(days)} day(s) give {supply}{closed}: short by {demand - supply}"
+                    f" desk-days (about {-(-(demand - supply) // len(days))} desks)",
                 )
             )
     for needs in sorted(facts.need_sets(), key=sorted):
@@ -260,8 +293,10 @@ def capacity_shortfalls(scenario: Scenario) -> tuple[Violation, ...]:
         needing = [p for p, e in facts.people.items() if needs <= set(e.needs)]
         for week in sorted(facts.weeks):
             demand = sum(facts.band(p, week)[0] for p in needing)
-            supply = fitting * len(facts.weeks[week])
+            supply = sum(facts.needs_desks_on(needs, day) for day in facts.weeks[week])
             if demand > supply:
+                lost = fitting * len(facts.weeks[week]) - supply
+                closed = f" ({lost} desk-days lost to closed zones)" if lost else ""
                 found.append(
                     Violation(
                         "needs_capacity",
@@ -269,7 +304,8 @@ def capacity_shortfalls(scenario: Scenario) -> tuple[Violation, ...]:
                         supply,
                         demand,
                         f"{len(needing)} people need {', '.join(sorted(needs))} desks for at least {demand}"
-                        f" days in {week}; {fitting} such desks give {supply}: short by {demand - supply}",
+                        f" days in {week}; {fitting} such desks give {supply}{closed}: short by"
+                        f" {demand - supply}",
                     )
                 )
     return tuple(found)

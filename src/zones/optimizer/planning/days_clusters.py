@@ -42,7 +42,7 @@ from zones.optimizer.planning.spec import (
     prefers,
     utilisation_target,
 )
-from zones.optimizer.solving import Deadline
+from zones.optimizer.solving import Deadline, is_stopped, stop_on
 
 Attendance = dict[str, tuple[date, ...]]
 
@@ -58,6 +58,8 @@ class ClusterSearch:
     first_solution_time: float
     improvements: int
     clusters_solved: int
+    stopped: bool = False
+    """True when `PlanOptions.stop` ended the search (the plan is the best one found until then)."""
 
     @property
     def objective(self) -> int:
@@ -121,7 +123,6 @@ def attendance_terms(
     present = dict.fromkeys(facts.days, 0)
     for _, day in in_office:
         present[day] += 1
-    target = utilisation_target(facts)
     return {
         "band_shortfall": (-weights.band_shortfall, shortfall),
         "team_gatherings": (weights.team_gathering, len(gathering_weeks(gathering))),
@@ -134,7 +135,10 @@ def attendance_terms(
             -weights.demand_peak,
             sum(max(present[d] for d in ds) for ds in facts.weeks.values()),
         ),
-        "over_utilisation": (-weights.over_utilisation, sum(max(0, n - target) for n in present.values())),
+        "over_utilisation": (
+            -weights.over_utilisation,
+            sum(max(0, n - utilisation_target(facts, d)) for d, n in present.items()),
+        ),
         "preferred_days": (weights.preferred_day, preferred),
         "off_preference_days": (-weights.off_preference_day, off),
     }
@@ -144,7 +148,6 @@ def objective_upper_bound(facts: ScenarioFacts) -> float:
     """A valid upper bound on the stage-1 objective: every team gathers on all its wanted days,
     everyone gets every preferred day up to the band, and demand is as flat as the bands allow."""
     weights = facts.scenario.policy.weights
-    target = utilisation_target(facts)
     bound = 0.0
     for team_key, team in facts.teams.items():
         if team.overlap_days == 0:
@@ -164,9 +167,11 @@ def objective_upper_bound(facts: ScenarioFacts) -> float:
             bound += weights.preferred_day * min(liked, max(facts.band(person, week)[1], fixed))
     for week, week_days in facts.weeks.items():
         least = sum(max(facts.band(p, week)[0], 0) for p in facts.people)
-        least = min(least, facts.seats_per_day() * len(week_days))
+        least = min(least, sum(facts.seats_on(d) for d in week_days))
         bound -= weights.demand_peak * math.ceil(least / len(week_days))
-        bound -= weights.over_utilisation * max(0, least - target * len(week_days))
+        bound -= weights.over_utilisation * max(
+            0, least - sum(utilisation_target(facts, d) for d in week_days)
+        )
     return bound
 
 
@@ -181,7 +186,8 @@ def improve_by_clusters(
     """Re-plan clusters of whole teams with CP-SAT in turn until the time limit, from `start`.
 
     `options.time_limit` is the search's budget (deterministic seconds when seeded); `deadline`
-    ends it on the wall clock whatever the budget says.
+    ends it on the wall clock whatever the budget says, and `options.stop` whenever it is set: the
+    cluster being solved stops within about a second and keeps what it found, no new one starts.
     """
     started = time.perf_counter()
     deadline = deadline or Deadline(4 * options.time_limit, started)
@@ -198,18 +204,19 @@ def improve_by_clusters(
     spent = 0.0
     improvements = solved = 0
     idle_passes = 0  # passes in a row that found nothing better: the plan is a local optimum
-    while spent < options.time_limit and idle_passes < 2:
+    while spent < options.time_limit and idle_passes < 2 and not is_stopped(options.stop):
         improvements_before = improvements
         for cluster in pack_clusters(groups, cluster_size, rng):
             left = options.time_limit - spent
-            if left <= 0.05 or deadline.left() <= 0.05:
+            if left <= 0.05 or deadline.left() <= 0.05 or is_stopped(options.stop):
                 spent = options.time_limit  # the wall clock ends a seeded search too
                 break
             others = {p: ds for p, ds in attendance.items() if p not in set(cluster)}
             days = build_days_model(facts, cluster, FixedLoad.of(facts, others))
             add_complete_hint(days, values_from_attendance(days, facts, attendance))
             solver = days_solver(options, min(per_cluster, left), wall_limit=deadline.left())
-            status = solver.solve(days.model)
+            with stop_on(options.stop, solver):
+                status = solver.solve(days.model)
             # Deterministic time when seeded, so the same seed gives the same sequence of steps;
             # else the wall clock, model building and bookkeeping included.
             if options.seed is None:
@@ -235,4 +242,5 @@ def improve_by_clusters(
         first_solution_time=first,
         improvements=improvements,
         clusters_solved=solved,
+        stopped=is_stopped(options.stop),
     )

@@ -19,6 +19,7 @@ thoughtful facilities planner would gives the search a good incumbent at once.
 from __future__ import annotations
 
 import math
+import threading
 from collections import defaultdict
 from collections.abc import Mapping
 from dataclasses import dataclass, field
@@ -27,6 +28,7 @@ from datetime import date
 from ortools.graph.python import min_cost_flow  # type: ignore[import-untyped]
 
 from zones.optimizer.planning.facts import ScenarioFacts
+from zones.optimizer.planning.plan import raise_if_stopped
 from zones.optimizer.planning.scenario import week_of
 from zones.optimizer.planning.spec import (
     all_in,
@@ -52,14 +54,18 @@ class _Attendance:
     chosen: dict[str, set[date]] = field(default_factory=dict)
     load: dict[date, int] = field(default_factory=lambda: defaultdict(int))
     needs_load: dict[tuple[frozenset[str], date], int] = field(default_factory=lambda: defaultdict(int))
-    needs_room: dict[frozenset[str], int] = field(default_factory=dict)
+    needs_room: dict[frozenset[str], dict[date, int]] = field(default_factory=dict)
+    """Needs → day → open desks that meet them."""
 
     @classmethod
     def empty(cls, facts: ScenarioFacts) -> _Attendance:
         return cls(
             facts=facts,
             chosen={person: set() for person in facts.people},
-            needs_room={needs: len(facts.desks_with(needs)) for needs in facts.need_sets()},
+            needs_room={
+                needs: {day: facts.needs_desks_on(needs, day) for day in facts.days}
+                for needs in facts.need_sets()
+            },
         )
 
     def __contains__(self, key: object) -> bool:
@@ -83,11 +89,13 @@ class _Attendance:
         if day in self.chosen[person] or not facts.is_available(person, day):
             return False
         week = week_of(day)
-        if self.load[day] >= facts.seats_per_day() or self.in_week(person, week) >= self.upper(person, week):
+        if self.load[day] >= facts.seats_on(day) or self.in_week(person, week) >= self.upper(person, week):
             return False
         mine = frozenset(facts.people[person].needs)
         return all(
-            self.needs_load[needs, day] < room for needs, room in self.needs_room.items() if needs <= mine
+            self.needs_load[needs, day] < room[day]
+            for needs, room in self.needs_room.items()
+            if needs <= mine
         )
 
     def come_in(self, person: str, day: date) -> None:
@@ -103,16 +111,21 @@ class _Attendance:
 
 
 def constructive_attendance(
-    facts: ScenarioFacts, team_days: Mapping[str, tuple[date, ...]] | None = None
+    facts: ScenarioFacts,
+    team_days: Mapping[str, tuple[date, ...]] | None = None,
+    stop: threading.Event | None = None,
 ) -> dict[str, tuple[date, ...]]:
     """Person → office days, respecting capacity, needs, leave, bookings and the band's upper end.
 
     `team_days` (e.g. the relaxed plan's of `preference_bound`) gathers those teams first.
+    Raises `PlanStopped` soon after `stop` is set.
     """
     plan = _Attendance.empty(facts)
     add_required_days(plan)
     add_team_days(plan, team_days or {})
-    add_gathering_days(plan)
+    raise_if_stopped(stop)
+    add_gathering_days(plan, stop)
+    raise_if_stopped(stop)
     add_needs_people_days(plan)
     fill_bands_by_flow(plan)
     return plan.result()
@@ -131,7 +144,7 @@ def add_team_days(plan: _Attendance, team_days: Mapping[str, tuple[date, ...]]) 
     for team, days in sorted(team_days.items()):
         for day in days:
             newcomers = [p for p in facts.available_members(team, day) if day not in plan.chosen[p]]
-            if plan.load[day] + len(newcomers) <= facts.seats_per_day() and all(
+            if plan.load[day] + len(newcomers) <= facts.seats_on(day) and all(
                 plan.fits(p, day) for p in newcomers
             ):
                 for person in newcomers:
@@ -183,16 +196,15 @@ class _PendingWishes:
     def crowded_out(self, day: date, newcomers: int) -> float:
         """Preferred days lost to others if `newcomers` people who do not prefer `day` come in."""
         projected = self.plan.load[day] + self.on[day]
-        overflow = projected + newcomers - self.plan.facts.seats_per_day()
+        overflow = projected + newcomers - self.plan.facts.seats_on(day)
         return max(0.0, min(float(newcomers), overflow))
 
 
-def add_gathering_days(plan: _Attendance) -> None:
+def add_gathering_days(plan: _Attendance, stop: threading.Event | None = None) -> None:
     """Pick each team's gathering days where they cost its members (and others) the fewest
     preferred days, while they earn more than they cost and the desks allow."""
     facts = plan.facts
     weights = facts.scenario.policy.weights
-    seats = facts.seats_per_day()
     wishes = _PendingWishes(plan)
     liked: dict[tuple[str, str], int] = {
         (person, week): len(liked_days(facts, person, week_days))
@@ -209,6 +221,7 @@ def add_gathering_days(plan: _Attendance) -> None:
 
     # Large teams first: they are the hardest to gather and their members' wishes weigh most.
     for team_key in sorted(facts.teams, key=lambda t: (-len(facts.members[t]), t)):
+        raise_if_stopped(stop)
         team = facts.teams[team_key]
         if team.overlap_days == 0:
             continue
@@ -224,7 +237,7 @@ def add_gathering_days(plan: _Attendance) -> None:
                 for day in left:
                     members = facts.available_members(team_key, day)
                     newcomers = [p for p in members if day not in plan.chosen[p]]
-                    if plan.load[day] + len(newcomers) > seats or not all(
+                    if plan.load[day] + len(newcomers) > facts.seats_on(day) or not all(
                         plan.fits(p, day) for p in newcomers
                     ):
                         continue
@@ -271,8 +284,6 @@ def fill_bands_by_flow(plan: _Attendance) -> None:
     """
     facts = plan.facts
     weights = facts.scenario.policy.weights
-    seats = facts.seats_per_day()
-    target = utilisation_target(facts)
     flexible = sorted(p for p, e in facts.people.items() if not e.needs)
     for week, week_days in facts.weeks.items():
         flow = min_cost_flow.SimpleMinCostFlow()
@@ -312,8 +323,9 @@ def fill_bands_by_flow(plan: _Attendance) -> None:
         if total == 0:
             continue
         for day, node in day_node.items():
+            seats = facts.seats_on(day)
             free = max(0, seats - plan.load[day])
-            below_target = max(0, min(free, target - plan.load[day]))
+            below_target = max(0, min(free, utilisation_target(facts, day) - plan.load[day]))
             tier = max(1, math.ceil(seats / SPREAD_TIERS))
             filled = plan.load[day]
             for capacity, penalty in ((below_target, 0), (free - below_target, weights.over_utilisation)):

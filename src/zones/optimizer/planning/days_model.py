@@ -1,8 +1,8 @@
 """Stage 1: who comes in on which day, and on which days each team gathers (CP-SAT).
 
-Zones and desks are not modelled here: the day's capacity is the office's usable seats, and people
-with needs are counted against the desks that meet them, so stages 2 and 3 can always seat everyone
-this stage brings in.
+Zones and desks are not modelled here: the day's capacity is the office's usable seats that day
+(closed zones left out), and people with needs are counted against the open desks that meet them, so
+stages 2 and 3 can always seat everyone this stage brings in.
 """
 
 from __future__ import annotations
@@ -157,6 +157,17 @@ def _present(days: DaysModel, day: date) -> list[cp_model.IntVar]:
     return [days.attends[p, day] for p in days.people if (p, day) in days.attends]
 
 
+def _required_on(
+    days: DaysModel, facts: ScenarioFacts, day: date, people: Collection[str] | None = None
+) -> int:
+    """How many of the model's people (or of `people`) must be in on `day`."""
+    return sum(
+        1
+        for p in (days.people if people is None else people)
+        if (p, day) in facts.required and (p, day) in days.attends
+    )
+
+
 def _teams_of(days: DaysModel, facts: ScenarioFacts) -> list[str]:
     """The teams the model covers: all of them, or those with a member among a cluster's people."""
     if len(days.people) == len(facts.people):
@@ -195,22 +206,27 @@ def add_attendance_band(days: DaysModel, facts: ScenarioFacts) -> None:
 
 
 def add_day_capacity(days: DaysModel, facts: ScenarioFacts) -> None:
-    """Never more people in on a day than the office has usable seats (caps applied)."""
-    seats = facts.seats_per_day()
+    """Never more people in on a day than the office has usable seats that day (caps applied,
+    closed zones left out).
+
+    People who must be in (bookings, sessions) come in even when a closure leaves fewer seats than
+    them: the model stays feasible, and the checker reports those left without a desk.
+    """
     for day in facts.days:
         present = _present(days, day)
         if present:
-            days.model.add(cp_model.LinearExpr.sum(present) <= seats - days.fixed.on.get(day, 0))
+            room = max(facts.seats_on(day) - days.fixed.on.get(day, 0), _required_on(days, facts, day))
+            days.model.add(cp_model.LinearExpr.sum(present) <= room)
 
 
 def add_needs_capacity(days: DaysModel, facts: ScenarioFacts) -> None:
-    """People who need a desk attribute never outnumber the desks that have it, on any day."""
+    """People who need a desk attribute never outnumber the open desks that have it, on any day."""
     for needs in facts.need_sets():
         needing = [p for p in days.people if needs <= set(facts.people[p].needs)]
-        fitting = len(facts.desks_with(needs))
         for day in facts.days:
             present = [days.attends[p, day] for p in needing if (p, day) in days.attends]
-            room = fitting - days.fixed.needs_on.get((needs, day), 0)
+            room = facts.needs_desks_on(needs, day) - days.fixed.needs_on.get((needs, day), 0)
+            room = max(room, _required_on(days, facts, day, needing))
             if len(present) > room:
                 days.model.add(cp_model.LinearExpr.sum(present) <= room)
 
@@ -268,8 +284,8 @@ def add_demand_peak(days: DaysModel, facts: ScenarioFacts) -> None:
 def add_utilisation_target(days: DaysModel, facts: ScenarioFacts) -> None:
     """over_target[day]: people beyond the policy's utilisation target of the usable seats."""
     policy = facts.scenario.policy
-    target = utilisation_target(facts)
     for day in facts.days:
+        target = utilisation_target(facts, day)
         present = _present(days, day)
         fixed = days.fixed.on.get(day, 0)
         excess = max(0, len(present) + fixed - target)
@@ -343,9 +359,8 @@ def values_from_attendance(
             present_on[day] += 1
     for week, var in days.peak.items():
         values.set(var, max(present_on[d] for d in facts.weeks[week]))
-    target = utilisation_target(facts)
     for day, var in days.over_target.items():
-        values.set(var, max(0, present_on[day] - target))
+        values.set(var, max(0, present_on[day] - utilisation_target(facts, day)))
     return values
 
 

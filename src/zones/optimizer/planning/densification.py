@@ -6,13 +6,15 @@ days forced outside their preferences and the team days lost. Each flag quotes f
 and source, and says what the figure was divided by (`DensificationFlag.basis`).
 
 Utilisation always means people present ÷ usable desks: a zone's desks, or its occupancy cap where
-that is lower (`Zone.seats`), the same count the planner fills and its utilisation target uses.
-Flags, the report, plan.json and the heatmap all show that one figure.
+that is lower (`Zone.seats`), and none on a day the zone is closed (`Zone.closed_days`): the same
+count the planner fills and its utilisation target uses. Flags, the report, plan.json and the
+heatmap all show that one figure.
 """
 
 from __future__ import annotations
 
 from collections import defaultdict
+from collections.abc import Iterable
 from dataclasses import dataclass
 from datetime import date
 from typing import Literal
@@ -77,8 +79,16 @@ class SpaceFigures:
     area_m2: float
     volume_m3: float
     seats: int = 0
-    """Usable desks: the desks, or fewer under occupancy caps (`Zone.seats`)."""
+    """Usable desks: the desks, or fewer under occupancy caps (`Zone.seats`); on a day, none in a
+    closed zone."""
     name: str = ""
+    closed_desks: int = 0
+    """Desks in zones closed that day (all of a closed zone's desks; a floor's sum)."""
+
+    @property
+    def closed(self) -> bool:
+        """Whether every desk here is in a zone closed that day."""
+        return self.desks > 0 and self.closed_desks == self.desks
 
     @property
     def utilisation(self) -> float:
@@ -92,7 +102,7 @@ class SpaceFigures:
 
     def basis(self) -> str:
         """How `utilisation` was computed, in words."""
-        return usable_desks_basis(self.present, self.seats, self.desks)
+        return usable_desks_basis(self.present, self.seats, self.desks, self.closed_desks)
 
     @property
     def m2_per_person(self) -> float | None:
@@ -142,7 +152,7 @@ class DensificationAnalysis:
     floors: tuple[SpaceFigures, ...]
     configured: tuple[SpaceFigures, ...]
     utilisation: dict[date, float]
-    """Day → people present ÷ the office's usable desks."""
+    """Day → people present ÷ the office's usable desks that day (closed zones left out)."""
     peak_utilisation: float | None
     desks_per_fte: float
     people: tuple[PersonFigures, ...]
@@ -150,11 +160,16 @@ class DensificationAnalysis:
     rooms: tuple[RoomFigures, ...] = ()
     desks: int = 0
     seats: int = 0
-    """The office's usable desks (occupancy caps applied): what `utilisation` divides by."""
+    """The office's usable desks (occupancy caps applied) with every zone open: what `utilisation`
+    divides by on a day without closures."""
     headcount: int = 0
     fte: float = 0.0
     utilisation_target: float = 0.85
     """The planner's utilisation target (share of usable desks)."""
+
+    def day_basis(self, day: date) -> str:
+        """How the office's utilisation on `day` was computed, in words."""
+        return office_day_basis(self.zones, day, self.desks)
 
     def worst(self) -> Severity | None:
         """The most severe flag's severity, or None without flags."""
@@ -221,7 +236,7 @@ def analyse_densification(
                 floor_days.append(figures)
                 flags += _space_flags(figures, facts.zones, by_metric, f"{figures.label} on {day}")
             in_office[day] = sum(f.present for f in today)
-            utilisation[day] = in_office[day] / max(1, seats)
+            utilisation[day] = in_office[day] / max(1, facts.seats_on(day))
     peak = max(utilisation.values(), default=None)
     if peak is not None:
         peak_day = max(utilisation, key=lambda d: (utilisation[d], d))
@@ -230,7 +245,7 @@ def analyse_densification(
             "peak_utilisation",
             peak,
             f"the office on {peak_day}",
-            basis=usable_desks_basis(in_office[peak_day], seats, desks),
+            basis=office_day_basis(zone_days, peak_day, desks),
             day=peak_day,
         )
 
@@ -275,10 +290,23 @@ def analyse_densification(
     )
 
 
-def usable_desks_basis(present: int, seats: int, desks: int) -> str:
-    """How a utilisation was computed, in words: people ÷ usable desks (and the desks, if caps bind)."""
-    held = f" ({desks} desks, occupancy caps allow {seats})" if seats < desks else ""
+def usable_desks_basis(present: int, seats: int, desks: int, closed_desks: int = 0) -> str:
+    """How a utilisation was computed, in words: people ÷ usable desks (and the desks, if caps or
+    closed zones hold some back)."""
+    if closed_desks:
+        capped = f"; occupancy caps allow {seats}" if seats < desks - closed_desks else ""
+        held = f" ({desks} desks, {closed_desks} of them closed that day{capped})"
+    else:
+        held = f" ({desks} desks, occupancy caps allow {seats})" if seats < desks else ""
     return f"{present} people ÷ {seats} usable desks{held}"
+
+
+def office_day_basis(zones: Iterable[SpaceFigures], day: date, desks: int) -> str:
+    """How the office's utilisation on `day` was computed, from its zones' figures that day."""
+    today = [f for f in zones if f.day == day and f.scope == "zone"]
+    return usable_desks_basis(
+        sum(f.present for f in today), sum(f.seats for f in today), desks, sum(f.closed_desks for f in today)
+    )
 
 
 def room_figures(scenario: Scenario, plan: Plan) -> tuple[RoomFigures, ...]:
@@ -303,6 +331,8 @@ def _zone_label(zone: Zone) -> str:
 
 
 def _zone_figures(zone: Zone, day: date | None, present: int) -> SpaceFigures:
+    """A zone's figures on `day` (None: as configured, every zone open)."""
+    closed = day is not None and not zone.is_open(day)
     return SpaceFigures(
         scope="zone",
         key=zone.key,
@@ -313,8 +343,9 @@ def _zone_figures(zone: Zone, day: date | None, present: int) -> SpaceFigures:
         desks=len(zone.desks),
         area_m2=zone.area_m2,
         volume_m3=zone.area_m2 * zone.ceiling_height_m,
-        seats=zone.seats,
+        seats=0 if closed else zone.seats,
         name=_zone_label(zone),
+        closed_desks=len(zone.desks) if closed else 0,
     )
 
 
@@ -331,6 +362,7 @@ def _floor_figures(floor: str, day: date, zones: list[SpaceFigures]) -> SpaceFig
         volume_m3=sum(f.volume_m3 for f in zones),
         seats=sum(f.seats for f in zones),
         name=f"floor {floor}",
+        closed_desks=sum(f.closed_desks for f in zones),
     )
 
 

@@ -106,17 +106,24 @@ def desk_stability_counts(
 
 
 def assign_rooms(facts: ScenarioFacts) -> dict[str, str | None]:
-    """Give each session the smallest free room that holds it, biggest sessions first.
+    """Give each session the smallest free room that holds it, biggest sessions first; rooms in a
+    zone closed that day are not free.
 
     Rooms are nested by capacity (a session fits every room at least its size), so this greedy
     seats as many sessions as any assignment could.
     """
-    rooms = [room for zone in facts.zones.values() for room in zone.rooms]
+    rooms = [(zone.key, room) for zone in facts.zones.values() for room in zone.rooms]
     used: set[tuple[str, date]] = set()
     result: dict[str, str | None] = {}
     for session in sorted(facts.scenario.sessions, key=lambda s: (s.day, -s.size, s.key)):
         fitting = sorted(
-            (r for r in rooms if r.capacity >= session.size and (r.code, session.day) not in used),
+            (
+                r
+                for zone, r in rooms
+                if r.capacity >= session.size
+                and (r.code, session.day) not in used
+                and facts.zone_open(zone, session.day)
+            ),
             key=lambda r: (r.capacity, r.code),
         )
         room = fitting[0].code if fitting else None

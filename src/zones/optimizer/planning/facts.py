@@ -2,12 +2,20 @@
 
 from __future__ import annotations
 
-from collections import defaultdict
+from collections import Counter, defaultdict
 from collections.abc import Iterable
 from dataclasses import dataclass, field
 from datetime import date
 
-from zones.optimizer.planning.scenario import Desk, Employee, Scenario, Team, Zone, week_of
+from zones.optimizer.planning.scenario import (
+    Desk,
+    Employee,
+    Scenario,
+    Team,
+    Zone,
+    office_closed_days,
+    week_of,
+)
 from zones.optimizer.planning.spec import attendance_band, desk_fits
 
 
@@ -25,13 +33,18 @@ class ScenarioFacts:
     available: dict[str, tuple[date, ...]] = field(default_factory=dict)
     members: dict[str, tuple[str, ...]] = field(default_factory=dict)
     booked: dict[tuple[str, date], str] = field(default_factory=dict)
-    """(person, day) → desk of an existing booking."""
+    """(person, day) → desk of an existing booking (bookings in a zone closed that day left out)."""
     required: dict[tuple[str, date], str] = field(default_factory=dict)
     """(person, day) → why the person must be in: an existing booking or a session."""
+    closed: frozenset[tuple[str, date]] = frozenset()
+    """(zone, day) for the horizon's days each zone is closed (`Zone.closed_days`)."""
     _available_sets: dict[str, frozenset[date]] = field(default_factory=dict)
     _home: dict[str, str | None] = field(default_factory=dict)
     _primary: dict[str, str | None] = field(default_factory=dict)
     _seats: int = 0
+    _seats_on: dict[date, int] = field(default_factory=dict)
+    _needs_desks: dict[frozenset[str], dict[str, int]] = field(default_factory=dict)
+    """Needs → zone → its desks that meet them (filled as asked)."""
 
     @property
     def days(self) -> tuple[date, ...]:
@@ -67,8 +80,20 @@ class ScenarioFacts:
         return self._primary[person]
 
     def seats_per_day(self) -> int:
-        """Desks usable on one day across the office, occupancy caps applied."""
+        """Desks usable on a day with every zone open, across the office, occupancy caps applied."""
         return self._seats
+
+    def seats_on(self, day: date) -> int:
+        """Desks usable on `day` across the office: occupancy caps applied, closed zones left out."""
+        return self._seats_on.get(day, self._seats)
+
+    def zone_open(self, zone: str, day: date) -> bool:
+        """Whether the zone takes people on `day`."""
+        return (zone, day) not in self.closed
+
+    def zone_seats(self, zone: str, day: date) -> int:
+        """How many people may sit in the zone on `day` (none when it is closed)."""
+        return 0 if (zone, day) in self.closed else self.zones[zone].seats
 
     def need_sets(self) -> set[frozenset[str]]:
         """The distinct sets of desk attributes people need (people without needs left out)."""
@@ -78,6 +103,15 @@ class ScenarioFacts:
         """Codes of desks whose attributes include every one of `needs`."""
         wanted = set(needs)
         return [code for code, desk in self.desks.items() if desk_fits(wanted, desk)]
+
+    def needs_desks_on(self, needs: Iterable[str], day: date) -> int:
+        """How many desks open on `day` have every one of `needs` (counted per zone once)."""
+        wanted = frozenset(needs)
+        if wanted not in self._needs_desks:
+            self._needs_desks[wanted] = dict(
+                Counter(self.desk_zone[code] for code in self.desks_with(wanted))
+            )
+        return sum(n for zone, n in self._needs_desks[wanted].items() if (zone, day) not in self.closed)
 
 
 def scenario_facts(scenario: Scenario) -> ScenarioFacts:
@@ -94,17 +128,24 @@ def scenario_facts(scenario: Scenario) -> ScenarioFacts:
     weeks: dict[str, list[date]] = defaultdict(list)
     for day in sorted(scenario.days):
         weeks[week_of(day)].append(day)
-    horizon = sorted(scenario.days)
+    in_horizon = frozenset(scenario.days)
+    # A day on which every zone is closed counts like leave: nobody can come in, so no band asks it.
+    office_closed = office_closed_days(scenario)
+    horizon = sorted(day for day in scenario.days if day not in office_closed)
     available = {
         e.key: tuple(day for day in horizon if day not in frozenset(e.unavailable))
         for e in scenario.employees
     }
+    closed = frozenset((z.key, day) for z in scenario.zones for day in z.closed_days if day in in_horizon)
     members: dict[str, list[str]] = {t.key: [] for t in scenario.teams}
     for employee in scenario.employees:
         for team in employee.teams:
             if team in members:
                 members[team].append(employee.key)
-    booked = {(b.person, b.day): b.desk for b in scenario.bookings}
+    # Closing a zone cancels its bookings: one left in a scenario for a closed day does not count.
+    booked = {
+        (b.person, b.day): b.desk for b in scenario.bookings if (desk_zone.get(b.desk), b.day) not in closed
+    }
     required: dict[tuple[str, date], str] = {key: "existing booking" for key in booked}
     for session in scenario.sessions:
         for person in session.participants:
@@ -131,5 +172,10 @@ def scenario_facts(scenario: Scenario) -> ScenarioFacts:
         _available_sets={p: frozenset(days) for p, days in available.items()},
         _home=home,
         _primary=primary,
+        closed=closed,
         _seats=sum(zone.seats for zone in zones.values()),
+        _seats_on={
+            day: sum(zone.seats for zone in zones.values() if (zone.key, day) not in closed)
+            for day in scenario.days
+        },
     )

@@ -56,7 +56,8 @@ class PlanKpis:
     neighbourhood_seating: float
     """Share of team and flex days (of people with a home) seated in their team's neighbourhood."""
     peak_utilisation: float
-    """People in on the busiest day over the office's usable desks."""
+    """People in over the office's usable desks that day (closed zones left out), on the day where
+    that share is highest."""
     peak_to_average: float
     """Busiest day over the average day: 1.0 is a perfectly even week."""
     desk_stability: float
@@ -221,7 +222,11 @@ def neighbourhood_seating(view: PlanView) -> float:
 
 
 def peak_utilisation(view: PlanView) -> float:
-    return max(view.daily, default=0) / max(1, view.facts.seats_per_day())
+    facts = view.facts
+    return max(
+        (present / max(1, facts.seats_on(day)) for day, present in zip(facts.days, view.daily, strict=True)),
+        default=0.0,
+    )
 
 
 def peak_to_average(view: PlanView) -> float:

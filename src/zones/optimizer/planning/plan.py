@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import threading
 from collections import Counter
 from collections.abc import Callable, Iterable, Mapping
 from dataclasses import dataclass, field
@@ -40,9 +41,11 @@ CONSTRAINT_NAMES: dict[str, str] = {
     "unknown_zone": "zone that does not exist",
     "zone_desks": "more people than desks in a zone",
     "zone_occupancy_cap": "more people than a zone's occupancy cap",
+    "zone_closed": "office day in a closed zone",
     "existing_booking": "existing booking not kept",
     "session_room": "workshop without a room big enough",
     "room_double_booked": "two workshops in one room",
+    "room_closed": "workshop in a room whose zone is closed",
     "session_participant": "workshop participant not in the office",
     "office_capacity": "too few desks for the attendance band",
     "needs_capacity": "too few desks with a feature people need",
@@ -158,6 +161,23 @@ class PlanOptions:
     """People per stage-1 cluster. Offices up to `WHOLE_MODEL_PEOPLE` are one CP-SAT model; larger
     ones are re-planned a cluster of whole teams at a time (far less memory, faster progress).
     Set to force clusters of this size, or 0 to force one model."""
+    stop: threading.Event | None = field(default=None, compare=False, repr=False)
+    """Set from another thread to end the run early. During stage 1 the search stops within about
+    a second and the best complete plan so far goes through stages 2 and 3 (`Plan.stopped` says
+    so); set before stage 1 has a complete plan, `plan_office` raises `PlanStopped` instead."""
+
+
+class PlanStopped(Exception):
+    """The run was stopped (`PlanOptions.stop`) before it had a complete plan to return."""
+
+    def __init__(self, message: str = "the planning run was stopped before it had a complete plan") -> None:
+        super().__init__(message)
+
+
+def raise_if_stopped(stop: threading.Event | None) -> None:
+    """Raise `PlanStopped` when the run's stop event is set (for the steps before stage 1)."""
+    if stop is not None and stop.is_set():
+        raise PlanStopped
 
 
 @dataclass(frozen=True)
@@ -180,6 +200,9 @@ class Plan:
     preference_bound: PreferenceBound | None = None
     """How many preferred days any plan could honour, with and without weekly team days."""
     wall_time: float = 0.0
+    stopped: bool = False
+    """True when `PlanOptions.stop` cut stage 1's search short: the plan is complete and checked,
+    but the search might have found a better one in its time limit."""
 
     @property
     def feasible(self) -> bool:

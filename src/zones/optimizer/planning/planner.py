@@ -33,11 +33,19 @@ from zones.optimizer.planning.plan import (
     Seat,
     StageReport,
     days_by_key,
+    raise_if_stopped,
 )
 from zones.optimizer.planning.scenario import Scenario
 from zones.optimizer.planning.spec import gathering_days
 from zones.optimizer.planning.zones_flow import UNSEATED_COST, assign_zones
-from zones.optimizer.solving import Deadline, OnSolution, SolutionReporter, relative_gap
+from zones.optimizer.solving import (
+    Deadline,
+    OnSolution,
+    SolutionReporter,
+    is_stopped,
+    relative_gap,
+    stop_on,
+)
 
 DAYS_STAGE = "days"
 ZONES_STAGE = "zones"
@@ -61,17 +69,26 @@ def plan_office(
     `previous` warm-starts the search from an earlier plan of the same scenario (a complete hint).
     Hard constraints that cannot all hold are relaxed as little as possible and reported in
     `Plan.violations` with their figures.
+
+    `options.stop`, set from another thread, ends the run early: during stage 1 the search stops
+    within about a second and its best complete plan goes through stages 2 and 3 as usual
+    (`Plan.stopped` is then True); set before stage 1 starts, it raises `PlanStopped`; set after
+    stage 1, it changes nothing (stages 2 and 3 are polynomial and quick).
     """
     options = options or PlanOptions()
     started = time.perf_counter()
     deadline = Deadline(options.time_limit, started)
+    stop = options.stop
+    raise_if_stopped(stop)
     facts = scenario_facts(scenario)
 
     # The Lagrangian bound says how many preferences any plan with weekly team days can honour; its
     # relaxed plan's team days seed the constructive plan that CP-SAT starts from.
-    bound = preference_bound(facts)
+    bound = preference_bound(facts, stop=stop)
     start_from = (
-        previous.attendance() if previous is not None else constructive_attendance(facts, bound.team_days)
+        previous.attendance()
+        if previous is not None
+        else constructive_attendance(facts, bound.team_days, stop)
     )
     cluster_size = options.cluster_size
     if cluster_size is None:
@@ -79,6 +96,7 @@ def plan_office(
     # The stages after stage 1 pass over everyone's days about as often as the bound and the
     # constructive plan did: keep that time, with room to spare, out of stage 1's share.
     stage_one = Deadline(deadline.left() - after_stage_one(deadline.elapsed()))
+    raise_if_stopped(stop)  # from here on, stage 1 always has a complete plan to fall back on
     if cluster_size > 0:
         attendance, team_days, terms, days_report = _plan_days_by_clusters(
             facts, start_from, options, cluster_size, progress, started, stage_one
@@ -87,6 +105,7 @@ def plan_office(
         attendance, team_days, terms, days_report = _plan_days_whole(
             facts, start_from, options, progress, started, stage_one
         )
+    stopped = is_stopped(stop)
     _report_done(progress, days_report, started)
 
     zones_started = time.perf_counter()
@@ -135,6 +154,7 @@ def plan_office(
         stages=(days_report, zones_report, desks_report),
         objective_terms=tuple(terms),
         preference_bound=bound,
+        stopped=stopped,
     )
     return _checked(scenario, plan, time.perf_counter() - started)
 
@@ -173,7 +193,8 @@ def _plan_days_whole(
     left = max(0.01, deadline.left())
     solver = days_solver(options, min(options.time_limit, left), wall_limit=left)
     reporter = SolutionReporter(started, _progress_to(progress, DAYS_STAGE))
-    status = solver.solve(days.model, reporter)
+    with stop_on(options.stop, solver):
+        status = solver.solve(days.model, reporter)
     if status in (cp_model.OPTIMAL, cp_model.FEASIBLE):
         return (
             attendance_of(days, solver),
@@ -191,7 +212,8 @@ def _plan_days_whole(
             ),
         )
     if status == cp_model.UNKNOWN:
-        # Out of time before CP-SAT accepted the hint: the constructed plan stands, with its bound.
+        # Out of time (or stopped) before CP-SAT accepted the hint: the constructed plan stands,
+        # with its bound.
         terms = [
             _term(DAYS_STAGE, name, sum(values.of(v) for v in variables), weight)
             for name, (weight, variables) in days.objective.terms.items()

@@ -3,14 +3,15 @@
 A header with the site, the weeks, the run and the key figures; one row per zone with its days,
 its headcount and its m² and m³ per person against the thresholds (with the margin, flagged or
 not); the flags grouped by what and where, one row with all the days it happened; the workshop
-rooms. No code names (`quiet_zone_utilisation`, `hard:…`) and no cut sources: the command line
-renders these tables as they are.
+rooms; the days each team gathers, week by week, when the caller passes them. No code names
+(`quiet_zone_utilisation`, `hard:…`) and no cut sources: the command line renders these tables as
+they are.
 """
 
 from __future__ import annotations
 
 from collections import defaultdict
-from collections.abc import Iterable, Sequence
+from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import dataclass
 from datetime import date
 
@@ -18,8 +19,8 @@ from zones.optimizer.planning.densification import (
     SEVERITY_ORDER,
     DensificationAnalysis,
     DensificationFlag,
+    RoomFigures,
     SpaceFigures,
-    usable_desks_basis,
 )
 from zones.optimizer.planning.plan import PlanNote
 from zones.optimizer.planning.thresholds import Threshold
@@ -54,6 +55,35 @@ def days_label(days: Iterable[date]) -> str:
     return ", ".join(day_label(d) for d in sorted(set(days)))
 
 
+def week_label(day: date) -> str:
+    """The ISO week a day falls in, as planners read it: `W49`."""
+    return f"W{day:%V}"
+
+
+def team_days_label(days: Iterable[date]) -> str:
+    """A team's gathering days week by week, `W49 Tue, W50 Wed` (`W49 Tue+Thu` for two a week):
+    over several weeks a team's day may move, so the weekday alone would not say when it is."""
+    by_week: dict[str, list[date]] = defaultdict(list)
+    for day in sorted(set(days)):
+        by_week[f"{day:%G-W%V}"].append(day)
+    weeks = [f"{week_label(ds[0])} {'+'.join(f'{d:%a}' for d in ds)}" for ds in by_week.values()]
+    return ", ".join(weeks) or "none"
+
+
+def people_per_day_label(present: Sequence[tuple[date, int]]) -> str:
+    """People in on each day, `Mon 5  Tue 6`; over several weeks grouped by week, `W49: Mon 5 …`."""
+    by_week: dict[str, list[tuple[date, int]]] = defaultdict(list)
+    for day, people in sorted(present):
+        by_week[f"{day:%G-W%V}"].append((day, people))
+    weeks = [
+        (week_label(week[0][0]), "  ".join(f"{day:%a} {people}" for day, people in week))
+        for week in by_week.values()
+    ]
+    if len(weeks) <= 1:
+        return "".join(cells for _, cells in weeks)
+    return "; ".join(f"{week}: {cells}" for week, cells in weeks)
+
+
 def weeks_label(days: Sequence[date]) -> str:
     """The ISO weeks a horizon covers and its first and last day."""
     if not days:
@@ -70,8 +100,13 @@ def plan_report(
     days: Sequence[date],
     run: str,
     notes: Sequence[PlanNote] = (),
+    team_days: Mapping[str, Sequence[date]] | None = None,
 ) -> PlanReport:
-    """The report of a densification analysis; `run` says when and how long the run took."""
+    """The report of a densification analysis; `run` says when and how long the run took.
+
+    `team_days` (team name → gathering days, e.g. a plan's `team_days` keyed by team name) adds a
+    table of each team's days, week by week.
+    """
     peak = analysis.peak_utilisation
     header = [
         ("Site", site),
@@ -86,12 +121,10 @@ def plan_report(
     ]
     if peak is not None:
         busiest = max(analysis.utilisation, key=lambda d: (analysis.utilisation[d], d))
-        present = sum(f.present for f in analysis.zones if f.day == busiest)
         header.append(
             (
                 "Busiest day",
-                f"{day_label(busiest)}: {peak:.0%} of usable desks"
-                f" ({usable_desks_basis(present, analysis.seats, analysis.desks)});"
+                f"{day_label(busiest)}: {peak:.0%} of usable desks ({analysis.day_basis(busiest)});"
                 f" the planner's target is {analysis.utilisation_target:.0%}",
             )
         )
@@ -102,6 +135,8 @@ def plan_report(
     tables = [zone_table(analysis), flag_table(analysis.flags)]
     if analysis.rooms:
         tables.append(room_table(analysis))
+    if team_days:
+        tables.append(team_days_table(team_days))
     if notes:
         tables.append(
             ReportTable(
@@ -127,11 +162,16 @@ def zone_table(analysis: DensificationAnalysis) -> ReportTable:
             if worst is None or SEVERITY_ORDER[flag.severity] > SEVERITY_ORDER[worst]:  # type: ignore[index]
                 flagged[flag.zone][flag.day] = flag.severity
     rows, severities = [], []
+    configured = {f.key: f for f in analysis.configured}
     ordered = sorted(by_zone.values(), key=lambda fs: (fs[0].floor, fs[0].activity, fs[0].label))
     for days in ordered:
         first = days[0]
         busiest = max(days, key=lambda f: (f.present, f.day or date.min))
-        capped = f" (cap; {first.desks} desks)" if first.seats < first.desks else ""
+        usable = configured.get(first.key, first).seats  # as configured: a closed day has none
+        capped = f" (cap; {first.desks} desks)" if usable < first.desks else ""
+        closed = [f.day for f in days if f.closed and f.day is not None]
+        if closed:
+            capped += f"; closed {days_label(closed)}"
         zone_flags = flagged.get(first.key, {})
         worst = max(zone_flags.values(), key=SEVERITY_ORDER.__getitem__, default="")  # type: ignore[arg-type]
         rows.append(
@@ -139,8 +179,8 @@ def zone_table(analysis: DensificationAnalysis) -> ReportTable:
                 first.label,
                 first.floor,
                 first.activity,
-                f"{first.seats}{capped}",
-                "  ".join(f"{d.day:%a} {d.present}" for d in sorted(days, key=lambda f: f.day or date.min)),
+                f"{usable}{capped}",
+                people_per_day_label([(d.day, d.present) for d in days if d.day is not None]),
                 f"{day_label(busiest.day)}: {busiest.utilisation:.0%}" if busiest.day else "–",
                 _per_person(busiest.area_m2, busiest.present, area, "m²"),
                 _per_person(_volume(busiest, air), busiest.present, air, "m³"),
@@ -164,6 +204,15 @@ def zone_table(analysis: DensificationAnalysis) -> ReportTable:
         tuple(rows),
         numeric=frozenset({3}),
         severities=tuple(severities),
+    )
+
+
+def team_days_table(team_days: Mapping[str, Sequence[date]]) -> ReportTable:
+    """One row per team: the days it has all its available members in, week by week."""
+    return ReportTable(
+        "Team days: when each team has all its available members in",
+        ("Team", "Days"),
+        tuple((team, team_days_label(days)) for team, days in sorted(team_days.items())),
     )
 
 
@@ -209,7 +258,7 @@ def flag_table(flags: Sequence[DensificationFlag]) -> ReportTable:
 
 def room_table(analysis: DensificationAnalysis) -> ReportTable:
     """One row per workshop room: the people its workshops bring on each day it is used."""
-    by_room: dict[str, list] = defaultdict(list)
+    by_room: dict[str, list[RoomFigures]] = defaultdict(list)
     for figures in analysis.rooms:
         by_room[figures.room].append(figures)
     rows = []

@@ -73,12 +73,23 @@ class Zone(Record, frozen=True):
     rooms: tuple[Room, ...] = ()
     occupancy_cap: Count | None = None
     neighbourhood: Key | None = None
+    closed_days: tuple[date, ...] = ()
+    """Days the zone takes nobody (a closure of the zone or its floor): no desk and no room in it
+    is used, and an existing booking in it on such a day is ignored (closing cancels bookings)."""
 
     @property
     def seats(self) -> int:
-        """How many people may sit here on one day: the desks, or fewer under an occupancy cap."""
+        """How many people may sit here on an open day: the desks, or fewer under an occupancy cap."""
         cap = len(self.desks) if self.occupancy_cap is None else self.occupancy_cap
         return min(len(self.desks), cap)
+
+    def is_open(self, day: date) -> bool:
+        """Whether the zone takes people on `day` (it is not closed then)."""
+        return day not in self.closed_days
+
+    def seats_on(self, day: date) -> int:
+        """How many people may sit here on `day`: `seats`, or none when the zone is closed."""
+        return self.seats if self.is_open(day) else 0
 
 
 class Team(Record, frozen=True):
@@ -128,7 +139,8 @@ class Session(Record, frozen=True):
 
 
 class Booking(Record, frozen=True):
-    """A booking that already exists: kept exactly as it is."""
+    """A booking that already exists: kept exactly as it is (unless its desk's zone is closed that
+    day: then the planner ignores it, as closing the zone cancels it)."""
 
     person: Key
     day: date
@@ -187,3 +199,12 @@ class Scenario(Record, frozen=True):
     bookings: tuple[Booking, ...] = ()
     policy: PlanningPolicy = field(default_factory=PlanningPolicy)
     country: Annotated[str, Meta(pattern=whole(r"[A-Z]{2}"))] = "DK"
+
+
+def office_closed_days(scenario: Scenario) -> frozenset[date]:
+    """The days of the horizon on which every zone with desks is closed: nobody can come in, so the
+    attendance band does not count them (like leave), and workshop participants are excused."""
+    desk_zones = [zone for zone in scenario.zones if zone.desks]
+    if not desk_zones:
+        return frozenset()
+    return frozenset(day for day in scenario.days if not any(zone.is_open(day) for zone in desk_zones))

@@ -73,6 +73,9 @@ def check_scenario(scenario: Scenario) -> Iterator[Problem]:
                 f"zones[{z}].occupancy_cap",
                 f"is {zone.occupancy_cap} but the zone has {len(zone.desks)} desks",
             )
+        for i, day in enumerate(zone.closed_days):
+            if day not in horizon:
+                yield Problem(f"zones[{z}].closed_days[{i}]", f"{day} is not one of the scenario's days")
     for t, team in enumerate(scenario.teams):
         if team.neighbourhood is not None and team.neighbourhood not in neighbourhoods:
             yield Problem(f"teams[{t}].neighbourhood", f"{team.neighbourhood!r} is no zone's neighbourhood")

@@ -54,9 +54,10 @@ def band_shortfall(facts: ScenarioFacts, person: str, week: str, in_office: InOf
     return max(0, low - sum(1 for day in facts.weeks[week] if (person, day) in in_office))
 
 
-def utilisation_target(facts: ScenarioFacts) -> int:
-    """People the office may hold on a day before it counts as over-utilised."""
-    return math.floor(facts.scenario.policy.utilisation_target * facts.seats_per_day())
+def utilisation_target(facts: ScenarioFacts, day: date) -> int:
+    """People the office may hold on `day` before it counts as over-utilised (its usable seats that
+    day, so a closed zone lowers it)."""
+    return math.floor(facts.scenario.policy.utilisation_target * facts.seats_on(day))
 
 
 # ---------------------------------------------------------------- preferences

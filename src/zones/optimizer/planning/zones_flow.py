@@ -177,8 +177,11 @@ def _day_problem(
     result: ZoneAssignment,
     remembered: dict[str, str],
 ) -> _Day:
-    """Seat existing bookings in their desks' zones, and group everyone else for the flow."""
-    seats = {key: zone.seats for key, zone in facts.zones.items() if zone.seats > 0}
+    """Seat existing bookings in their desks' zones, and group everyone else for the flow.
+
+    A zone closed on `day` has no seats: nobody is sent there.
+    """
+    seats = {key: n for key in facts.zones if (n := facts.zone_seats(key, day)) > 0}
     booked_today: list[str] = []
     for person in present:
         desk = facts.booked.get((person, day))
