@@ -39,6 +39,7 @@ def test_only_the_database_layer_begins_writers_and_commits() -> None:
 BACKGROUND_WRITERS = {
     "plans/run.py",
     "jobs/worker.py",
+    "plans/whatif.py",
     "bookings/release.py",
     "calendar/sender.py",
     "auth/usage.py",
