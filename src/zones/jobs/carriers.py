@@ -82,6 +82,9 @@ def saq_config(settings: Settings, *, worker: bool = False) -> Any:
         concurrency=1,
         broker_options=options,
         separate_process=False,
+        # On PostgreSQL, poll rather than LISTEN: a NOTIFY sent between SAQ's first look and its
+        # LISTEN is lost, and the job would wait for the next one. (Redis blocks on the list itself.)
+        poll_interval=None if settings.redis_url else 0.5,
         timers={"sweep": 10, "abort": 1},  # type: ignore[arg-type]  # a partial TypedDict
     )
     return SAQConfig(queue_configs=[queue], use_server_lifespan=False)
