@@ -21,6 +21,11 @@ RUN_PLAN: Final = "run_plan"
 logger = logging.getLogger("zones.jobs")
 
 
+def plan_key(plan_id: object) -> str:
+    """The job key of a plan run: one job per run, whichever process enqueues it."""
+    return f"plan-{plan_id}"
+
+
 async def _nothing() -> None:
     return None
 
@@ -90,6 +95,15 @@ def saq_config(settings: Settings, *, worker: bool = False) -> Any:
     return SAQConfig(queue_configs=[queue], use_server_lifespan=False)
 
 
+async def saq_enqueue(queue: Any, function: str, key: str, **arguments: Any) -> None:
+    """Put a job on a SAQ queue (SAQ keeps one job per key, so enqueueing again is harmless).
+
+    No SAQ timeout: the plan's own time limit ends the run, and a dead worker is found by the plan's
+    heartbeat. One attempt: a failed run is started again by a planner.
+    """
+    await queue.enqueue(function, key=key, timeout=0, retries=1, **arguments)
+
+
 class SaqCarrier:
     """SAQ through litestar-saq: on Redis when `ZONES_REDIS_URL` is set, else on PostgreSQL."""
 
@@ -108,10 +122,7 @@ class SaqCarrier:
 
     async def submit(self, session: AsyncSession, function: str, key: str, **arguments: Any) -> Kick:
         async def enqueue() -> None:
-            queue = await self.queue()
-            # No SAQ timeout: the plan's own time limit ends the run, and a dead worker is found by
-            # the plan's heartbeat. One attempt: a failed run is started again by a planner.
-            await queue.enqueue(function, key=key, timeout=0, retries=1, **arguments)
+            await saq_enqueue(await self.queue(), function, key, **arguments)
 
         return enqueue
 

@@ -23,7 +23,7 @@ from sqlalchemy import select
 
 from zones.clock import Clock, utc_now
 from zones.db import Database, create_database
-from zones.jobs.carriers import PLAN_QUEUE, RUN_PLAN, saq_config, uses_saq
+from zones.jobs.carriers import PLAN_QUEUE, RUN_PLAN, plan_key, saq_config, saq_enqueue, uses_saq
 from zones.jobs.execute import CONTEXT_KEY, WorkerContext, run_plan_job
 from zones.models import JobStatus, Plan, PlanStatus, QueuedJob
 from zones.plans.run import reap_stale_runs
@@ -188,7 +188,7 @@ async def _work_saq(
     queue = worker.queue
 
     async def requeue(plan_id: UUID) -> None:
-        await queue.enqueue(RUN_PLAN, key=f"plan-{plan_id}", timeout=0, retries=1, plan_id=str(plan_id))
+        await saq_enqueue(queue, RUN_PLAN, plan_key(plan_id), plan_id=str(plan_id))
 
     await queue.connect()
     sweeper = asyncio.create_task(Sweeper(context, settings.job_stale_s, requeue).forever(1.0))

@@ -14,7 +14,7 @@ from sqlalchemy.ext.asyncio import AsyncSession
 from zones.bookings.context import count
 from zones.clock import utc_now
 from zones.errors import Conflict, NotFound
-from zones.jobs.carriers import RUN_PLAN, JobCarrier, Kick
+from zones.jobs.carriers import RUN_PLAN, JobCarrier, Kick, plan_key
 from zones.models import Desk, Employee, Plan, PlanSeat, PlanStatus, Site, Zone
 from zones.plans.run import PlanRequest, create_plan_row
 from zones.plans.scenario_from_db import parse_iso_week
@@ -40,7 +40,7 @@ async def start_plan(
     monday = parse_iso_week(wanted.week)
     request = PlanRequest(wanted.site_id, monday, wanted.weeks, wanted.time_limit_s, wanted.seed, created_by)
     plan_id = await create_plan_row(session, request)
-    kick = await jobs.submit(session, RUN_PLAN, key=f"plan-{plan_id}", plan_id=str(plan_id))
+    kick = await jobs.submit(session, RUN_PLAN, key=plan_key(plan_id), plan_id=str(plan_id))
     return PlanRead.of(await session.get_one(Plan, plan_id)), kick
 
 
